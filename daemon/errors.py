@@ -1,0 +1,61 @@
+"""The project's errors: one small tree.
+
+Xero errors split the way an operator acts on them: `XeroAuthError` needs a person (re-authorize);
+`XeroTransientError` is retried later. Library exceptions are translated at the boundary.
+"""
+
+from __future__ import annotations
+
+
+class XeroSyncdError(Exception):
+    """Root of every error this project raises on purpose."""
+
+
+class SettingsError(XeroSyncdError):
+    def __init__(self, variable: str, problem: str) -> None:
+        super().__init__(f"{variable} {problem}")
+        self.variable = variable
+
+
+class XeroError(XeroSyncdError):
+    """Anything that went wrong talking to Xero."""
+
+
+class XeroAuthError(XeroError):
+    """Needs a person: the grant is expired or revoked, the tenant disconnected, or a scope is missing.
+
+    `reason` is one of: invalid_grant, revoked, unauthorized, disconnected, missing_scope.
+    """
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class XeroTransientError(XeroError):
+    """Try later: 5xx, offline organisation, timeouts, dropped connections, unreadable bodies."""
+
+
+class XeroRateLimited(XeroTransientError):
+    """A 429. `problem` is Xero's X-Rate-Limit-Problem (minute, day, concurrent, appminute)."""
+
+    def __init__(self, message: str, *, retry_after: float, problem: str) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.problem = problem
+
+
+class XeroDailyLimitSpent(XeroRateLimited):
+    """The organisation's 5,000 calls for the day are spent: pause it until `retry_after` passes."""
+
+
+class OAuthFlowError(XeroSyncdError):
+    """The consent flow could not complete: bad or expired state or link, denied consent, failed exchange."""
+
+
+class CommandError(XeroSyncdError):
+    """Bad input to an operation (unknown org, ambiguous name, bad date): shown to the user as is."""
+
+
+class SyncInterrupted(XeroSyncdError):
+    """The daemon is shutting down in the middle of a sync."""

@@ -1,0 +1,189 @@
+"""Settings: read once from the environment (and an optional `.env` file) into a frozen object.
+
+Every variable the daemon reads is declared in `VARIABLES`; `deploy/xero-syncd.env.example` documents the same
+list. A missing or malformed value raises `SettingsError` naming the variable.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Mapping
+from urllib.parse import urlsplit
+
+from daemon.errors import SettingsError
+
+DEFAULT_SCOPES = (
+    "openid profile email offline_access accounting.contacts.read accounting.invoices.read "
+    "accounting.payments.read accounting.settings.read"
+)
+DEFAULT_ENTITIES = (
+    "Organisation,Contacts,Invoices,CreditNotes,Payments,Overpayments,Prepayments,Items,Accounts,TaxRates,Currencies"
+)
+
+# name -> (default, kind). A default of None means "no value"; kinds are parsed by `_parse`.
+VARIABLES: dict[str, tuple[str | None, str]] = {
+    "XERO_CLIENT_ID": (None, "str"),
+    "XERO_CLIENT_SECRET": (None, "str"),
+    "XERO_SCOPES": (DEFAULT_SCOPES, "scopes"),
+    "XERO_AUTHORIZE_URL": ("https://login.xero.com/identity/connect/authorize", "url"),
+    "XERO_TOKEN_URL": ("https://identity.xero.com/connect/token", "url"),
+    "XERO_REVOKE_URL": ("https://identity.xero.com/connect/revocation", "url"),
+    "XERO_CONNECTIONS_URL": ("https://api.xero.com/connections", "url"),
+    "XERO_API_URL": ("https://api.xero.com/api.xro/2.0", "url"),
+    "XERO_WEBHOOK_KEY": (None, "str"),
+    "SLACK_BOT_TOKEN": (None, "str"),
+    "SLACK_SIGNING_SECRET": (None, "str"),
+    "SLACK_APP_TOKEN": (None, "str"),
+    "SLACK_API_URL": ("https://slack.com/api/", "url"),
+    "SLACK_ALERT_CHANNEL": (None, "str"),
+    "SLACK_ADMIN_USERS": ("", "list"),
+    "PUBLIC_URL": ("http://localhost:8080", "url"),
+    "HOST": ("127.0.0.1", "str"),
+    "PORT": ("8080", "port"),
+    "DATABASE_URL": ("sqlite:///var/xero-syncd.db", "database"),
+    "SECRET_KEY": (None, "list"),
+    "SYNC_INTERVAL": ("3600", "seconds"),
+    "SYNC_ENTITIES": (DEFAULT_ENTITIES, "entities"),
+    "SYNC_CONCURRENCY": ("4", "positive"),
+    "RECONCILE_INTERVAL": ("604800", "seconds"),
+    "REAUTH_LINK_TTL": ("604800", "seconds"),
+    "LOG_LEVEL": ("info", "loglevel"),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    xero_client_id: str | None = None
+    xero_client_secret: str | None = None
+    xero_scopes: tuple[str, ...] = tuple(DEFAULT_SCOPES.split())
+    xero_authorize_url: str = VARIABLES["XERO_AUTHORIZE_URL"][0]  # type: ignore[assignment]
+    xero_token_url: str = VARIABLES["XERO_TOKEN_URL"][0]  # type: ignore[assignment]
+    xero_revoke_url: str = VARIABLES["XERO_REVOKE_URL"][0]  # type: ignore[assignment]
+    xero_connections_url: str = VARIABLES["XERO_CONNECTIONS_URL"][0]  # type: ignore[assignment]
+    xero_api_url: str = VARIABLES["XERO_API_URL"][0]  # type: ignore[assignment]
+    xero_webhook_key: str | None = None
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    slack_alert_channel: str | None = None
+    slack_admin_users: tuple[str, ...] = ()
+    public_url: str = "http://localhost:8080"
+    host: str = "127.0.0.1"
+    port: int = 8080
+    database_url: str = "sqlite:///var/xero-syncd.db"
+    secret_key: tuple[str, ...] = ()
+    sync_interval: int = 3600
+    sync_entities: tuple[str, ...] = tuple(DEFAULT_ENTITIES.split(","))
+    sync_concurrency: int = 4
+    reconcile_interval: int = 604800
+    reauth_link_ttl: int = 604800
+    log_level: str = "info"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str], *, require_xero: bool = True) -> "Settings":
+        """Build and validate settings from a mapping of variable names to strings."""
+        values = {}
+        for name, (default, kind) in VARIABLES.items():
+            raw = environ.get(name)
+            raw = default if raw is None or raw.strip() == "" else raw.strip()
+            values[name.lower()] = None if raw is None else _parse(name, raw, kind)
+        if require_xero:
+            for name in ("XERO_CLIENT_ID", "XERO_CLIENT_SECRET"):
+                if not values[name.lower()]:
+                    raise SettingsError(name, "is required (the Xero app's credentials)")
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in known and v is not None})
+
+    @property
+    def redirect_uri(self) -> str:
+        return self.public_url.rstrip("/") + "/oauth/callback"
+
+    def link(self, path: str) -> str:
+        return self.public_url.rstrip("/") + path
+
+    @property
+    def database_path(self) -> Path:
+        return sqlite_path(self.database_url)
+
+    @property
+    def data_dir(self) -> Path:
+        return self.database_path.parent
+
+
+def sqlite_path(url: str) -> Path:
+    """`sqlite:///rel/path.db` is relative to the working directory; `sqlite:////abs/path.db` is absolute."""
+    return Path(url.removeprefix("sqlite:///"))
+
+
+def _parse(name: str, raw: str, kind: str) -> object:
+    if kind == "str":
+        return raw
+    if kind == "list":
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    if kind == "scopes":
+        scopes = tuple(raw.replace(",", " ").split())
+        if "offline_access" not in scopes:
+            raise SettingsError(name, "must include offline_access (needed for refresh tokens)")
+        return scopes
+    if kind == "url":
+        parts = urlsplit(raw)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise SettingsError(name, f"must be an http(s) URL, got {raw!r}")
+        return raw
+    if kind == "database":
+        if not raw.startswith("sqlite:///") or raw == "sqlite:///":
+            raise SettingsError(name, f"must look like sqlite:///path/to/file.db, got {raw!r}")
+        return raw
+    if kind in ("port", "seconds", "positive"):
+        return _parse_int(name, raw, kind)
+    if kind == "entities":
+        return _parse_entities(name, raw)
+    if kind == "loglevel":
+        if raw.lower() not in ("debug", "info", "warning", "error"):
+            raise SettingsError(name, f"must be one of debug, info, warning, error, got {raw!r}")
+        return raw.lower()
+    raise AssertionError(kind)
+
+
+def _parse_int(name: str, raw: str, kind: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(name, f"must be a whole number, got {raw!r}") from None
+    low, high = {"port": (1, 65535), "seconds": (1, 10**9), "positive": (1, 1000)}[kind]
+    if not low <= value <= high:
+        raise SettingsError(name, f"must be between {low} and {high}, got {value}")
+    return value
+
+
+def _parse_entities(name: str, raw: str) -> tuple[str, ...]:
+    from daemon.sync.entities import ENTITIES
+
+    chosen = tuple(part.strip() for part in raw.split(",") if part.strip())
+    unknown = [entity for entity in chosen if entity not in ENTITIES]
+    if unknown or not chosen:
+        raise SettingsError(name, f"unknown entities {unknown}; known: {', '.join(ENTITIES)}")
+    return chosen
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """Parse a `.env` file: KEY=VALUE lines, `#` comments, optional quotes. Missing file: empty."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.removeprefix("export ").partition("=")
+        values[key.strip()] = value.strip().strip("'\"")
+    return values
+
+
+def load(environ: Mapping[str, str] | None = None, *, dotenv: Path = Path(".env"), **kw: bool) -> Settings:
+    """Settings from the process environment over an optional `.env` file."""
+    merged = {**read_dotenv(dotenv), **(os.environ if environ is None else environ)}
+    return Settings.from_env(merged, **kw)

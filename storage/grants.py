@@ -1,0 +1,94 @@
+"""Grants: a Xero user's consent, with its tokens encrypted at rest."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from daemon.crypto import Secrets
+from storage.db import Database, Tx
+
+
+@dataclass(frozen=True)
+class TokenSet:
+    access_token: str
+    refresh_token: str
+    expires_at: float
+    scope: str = ""
+
+    def to_json(self) -> str:
+        return json.dumps(self.__dict__)
+
+    @classmethod
+    def from_json(cls, text: str) -> "TokenSet":
+        return cls(**json.loads(text))
+
+
+@dataclass(frozen=True)
+class Grant:
+    id: int
+    xero_user_id: str | None
+    tokens: TokenSet
+    status: str
+    status_reason: str | None
+    refreshed_at: float | None
+
+
+class Grants:
+    def __init__(self, db: Database, secrets: Secrets) -> None:
+        self._db = db
+        self._secrets = secrets
+
+    def _row(self, row) -> Grant:
+        tokens = TokenSet.from_json(self._secrets.decrypt(row["tokens"]))
+        return Grant(row["id"], row["xero_user_id"], tokens, row["status"], row["status_reason"], row["refreshed_at"])
+
+    async def get(self, grant_id: int) -> Grant | None:
+        row = await self._db.fetchone("SELECT * FROM grants WHERE id = ?", (grant_id,))
+        return self._row(row) if row else None
+
+    async def find_by_user(self, xero_user_id: str) -> Grant | None:
+        row = await self._db.fetchone(
+            "SELECT * FROM grants WHERE xero_user_id = ? ORDER BY id DESC LIMIT 1", (xero_user_id,)
+        )
+        return self._row(row) if row else None
+
+    async def save_new(self, tx: Tx, tokens: TokenSet, xero_user_id: str | None, now: float) -> int:
+        await tx.execute(
+            "INSERT INTO grants (xero_user_id, tokens, access_expires_at, scopes, created_at, updated_at, refreshed_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (xero_user_id, self._secrets.encrypt(tokens.to_json()), tokens.expires_at, tokens.scope, now, now, now),
+        )
+        row = await tx.fetchone("SELECT last_insert_rowid() AS id")
+        return int(row["id"])
+
+    async def replace_tokens(self, grant_id: int, tokens: TokenSet, now: float, tx: Tx | None = None) -> None:
+        """Store rotated tokens (and mark the grant active again). Committed before the caller uses them."""
+        sql = (
+            "UPDATE grants SET tokens = ?, access_expires_at = ?, scopes = ?, status = 'active',"
+            " status_reason = NULL, refreshed_at = ?, updated_at = ? WHERE id = ?"
+        )
+        params = (self._secrets.encrypt(tokens.to_json()), tokens.expires_at, tokens.scope, now, now, grant_id)
+        if tx is not None:
+            await tx.execute(sql, params)
+            return
+        async with self._db.transaction() as own:
+            await own.execute(sql, params)
+
+    async def mark_needs_reauth(self, grant_id: int, reason: str, now: float) -> None:
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE grants SET status = 'needs_reauth', status_reason = ?, updated_at = ? WHERE id = ?",
+                (reason, now, grant_id),
+            )
+            await tx.execute(
+                "UPDATE orgs SET state = 'needs_reauth', state_reason = ?, updated_at = ? WHERE grant_id = ?",
+                (reason, now, grant_id),
+            )
+
+    async def delete_if_unused(self, tx: Tx, grant_id: int) -> bool:
+        """Drop a grant no organisation uses any more; True when it was dropped."""
+        used = await tx.fetchone("SELECT 1 FROM orgs WHERE grant_id = ? LIMIT 1", (grant_id,))
+        if used:
+            return False
+        return await tx.execute("DELETE FROM grants WHERE id = ?", (grant_id,)) > 0

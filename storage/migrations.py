@@ -1,0 +1,43 @@
+"""Numbered, append-only migrations (`storage/migrations/NNNN_name.sql`), applied at start-up.
+
+Each migration runs in one transaction together with the row that records it, so a crash mid-migration leaves
+the database as it was before. Never edit a migration that has shipped: add the next number.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import structlog
+
+from storage.db import Database
+
+log = structlog.get_logger(__name__)
+
+LEDGER = "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL DEFAULT (datetime('now')))"
+
+
+def available() -> list[tuple[int, str, str]]:
+    """(version, name, sql) for every migration shipped with the package, in order."""
+    folder = resources.files("storage") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        if entry.name.endswith(".sql"):
+            number, _, name = entry.name.removesuffix(".sql").partition("_")
+            found.append((int(number), name, entry.read_text()))
+    return sorted(found)
+
+
+async def migrate(db: Database) -> list[int]:
+    """Apply every migration not yet recorded; the versions applied now."""
+    await db.script(LEDGER)
+    done = {row["version"] for row in await db.fetchall("SELECT version FROM schema_migrations")}
+    applied = []
+    for version, name, sql in available():
+        if version in done:
+            continue
+        record = f"INSERT INTO schema_migrations (version, name) VALUES ({version:d}, '{name}');"
+        await db.script(f"BEGIN IMMEDIATE;\n{sql}\n{record}\nCOMMIT;")
+        log.info("storage.migration_applied", version=version, name=name)
+        applied.append(version)
+    return applied

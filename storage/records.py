@@ -1,0 +1,110 @@
+"""Synced records and the per-entity watermarks that say how far each entity has been read."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Iterable
+
+from storage.db import Database, Tx
+
+UPSERT = (
+    "INSERT INTO records (tenant_id, entity, xero_id, status, updated_ms, data, synced_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (tenant_id, entity, xero_id) DO UPDATE SET status = excluded.status,"
+    " updated_ms = excluded.updated_ms, data = excluded.data, synced_at = excluded.synced_at, deleted = 0"
+    " WHERE excluded.updated_ms > records.updated_ms OR records.deleted = 1"
+    " OR (excluded.updated_ms = records.updated_ms AND excluded.data IS NOT records.data)"
+)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One record ready to store: its Xero id, status, UpdatedDateUTC in ms (0 if it has none) and JSON text."""
+
+    xero_id: str
+    status: str | None
+    updated_ms: int
+    data: str
+
+
+@dataclass(frozen=True)
+class PageResult:
+    changed: int
+
+
+class Records:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def store_page(
+        self, tenant_id: str, entity: str, rows: list[Row], *, run_id: int, now: float,
+        watermark_ms: int | None = None, seen_all: Iterable[str] | None = None,
+    ) -> int:
+        """Upsert one page, count it on the run, and (on the entity's last page) advance its watermark and mark
+        records that vanished as deleted: all in one transaction. Returns how many records changed."""
+        params = [(tenant_id, entity, r.xero_id, r.status, r.updated_ms, r.data, now) for r in rows]
+        async with self._db.transaction() as tx:
+            changed = await tx.executemany(UPSERT, params)
+            if seen_all is not None:
+                changed += await self._mark_vanished(tx, tenant_id, entity, list(seen_all))
+            await tx.execute(
+                "INSERT INTO run_entities (run_id, entity, changed, pages) VALUES (?, ?, ?, 1)"
+                " ON CONFLICT (run_id, entity) DO UPDATE SET changed = changed + excluded.changed, pages = pages + 1",
+                (run_id, entity, changed),
+            )
+            if watermark_ms is not None:
+                await set_watermark(tx, tenant_id, entity, watermark_ms)
+        return changed
+
+    async def _mark_vanished(self, tx: Tx, tenant_id: str, entity: str, seen: list[str]) -> int:
+        return await tx.execute(
+            "UPDATE records SET status = 'DELETED', deleted = 1, synced_at = synced_at"
+            " WHERE tenant_id = ? AND entity = ? AND deleted = 0 AND xero_id NOT IN (SELECT value FROM json_each(?))",
+            (tenant_id, entity, json.dumps(seen)),
+        )
+
+    async def counts(self, tenant_id: str) -> dict[str, int]:
+        rows = await self._db.fetchall(
+            "SELECT entity, COUNT(*) AS n FROM records WHERE tenant_id = ? GROUP BY entity", (tenant_id,)
+        )
+        return {row["entity"]: row["n"] for row in rows}
+
+    async def get(self, tenant_id: str, entity: str, xero_id: str) -> dict | None:
+        row = await self._db.fetchone(
+            "SELECT * FROM records WHERE tenant_id = ? AND entity = ? AND xero_id = ?", (tenant_id, entity, xero_id)
+        )
+        return _record(row) if row else None
+
+    async def all(self, tenant_id: str, entity: str) -> list[dict]:
+        rows = await self._db.fetchall(
+            "SELECT * FROM records WHERE tenant_id = ? AND entity = ? ORDER BY xero_id", (tenant_id, entity)
+        )
+        return [_record(row) for row in rows]
+
+    async def watermarks(self, tenant_id: str) -> dict[str, int | None]:
+        rows = await self._db.fetchall("SELECT entity, updated_ms FROM watermarks WHERE tenant_id = ?", (tenant_id,))
+        return {row["entity"]: row["updated_ms"] for row in rows}
+
+    async def reset_watermarks(self, tenant_id: str, entities: Iterable[str], updated_ms: int | None) -> None:
+        """Make the next sync of every entity read from `updated_ms` (None: the whole history)."""
+        async with self._db.transaction() as tx:
+            for entity in entities:
+                await set_watermark(tx, tenant_id, entity, updated_ms, force=True)
+
+
+async def set_watermark(tx: Tx, tenant_id: str, entity: str, updated_ms: int | None, *, force: bool = False) -> None:
+    """Advance an entity's watermark (never backwards, unless `force`: a reset)."""
+    keep = "excluded.updated_ms" if force else "MAX(COALESCE(watermarks.updated_ms, 0), excluded.updated_ms)"
+    await tx.execute(
+        "INSERT INTO watermarks (tenant_id, entity, updated_ms) VALUES (?, ?, ?)"
+        f" ON CONFLICT (tenant_id, entity) DO UPDATE SET updated_ms = {keep}",
+        (tenant_id, entity, updated_ms),
+    )
+
+
+def _record(row) -> dict:
+    return {
+        "xero_id": row["xero_id"], "entity": row["entity"], "status": row["status"],
+        "updated_ms": row["updated_ms"], "deleted": bool(row["deleted"]), "data": json.loads(row["data"]),
+    }

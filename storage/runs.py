@@ -1,0 +1,80 @@
+"""Sync runs: one row per attempt, and what it changed per entity."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from storage.db import Database
+
+
+@dataclass(frozen=True)
+class Run:
+    id: int
+    tenant_id: str
+    trigger: str
+    started_at: float
+    finished_at: float | None
+    outcome: str
+    api_calls: int
+    error: str | None
+    changed: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total_changed(self) -> int:
+        return sum(self.changed.values())
+
+
+class Runs:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def start(self, tenant_id: str, trigger: str, now: float) -> int:
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO runs (tenant_id, trigger, started_at) VALUES (?, ?, ?)", (tenant_id, trigger, now)
+            )
+            row = await tx.fetchone("SELECT last_insert_rowid() AS id")
+            await tx.execute(
+                "UPDATE orgs SET last_attempted_at = ?, updated_at = ? WHERE tenant_id = ?", (now, now, tenant_id)
+            )
+        return int(row["id"])
+
+    async def finish(self, run_id: int, outcome: str, now: float, *, api_calls: int, error: str | None = None) -> None:
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE runs SET outcome = ?, finished_at = ?, api_calls = ?, error = ? WHERE id = ?",
+                (outcome, now, api_calls, error, run_id),
+            )
+
+    async def interrupt_unfinished(self, now: float) -> int:
+        """Runs left 'running' by a process that died: recorded as interrupted. The count."""
+        async with self._db.transaction() as tx:
+            return await tx.execute(
+                "UPDATE runs SET outcome = 'interrupted', finished_at = ?, error = 'the daemon stopped during this"
+                " sync' WHERE outcome = 'running'",
+                (now,),
+            )
+
+    async def get(self, run_id: int) -> Run | None:
+        row = await self._db.fetchone("SELECT * FROM runs WHERE id = ?", (run_id,))
+        return await self._with_changes(row) if row else None
+
+    async def latest(self, tenant_id: str, *, outcome: str | None = None) -> Run | None:
+        sql = "SELECT * FROM runs WHERE tenant_id = ?" + (" AND outcome = ?" if outcome else "")
+        params = (tenant_id, outcome) if outcome else (tenant_id,)
+        row = await self._db.fetchone(sql + " ORDER BY id DESC LIMIT 1", params)
+        return await self._with_changes(row) if row else None
+
+    async def list(self, tenant_id: str, limit: int = 20) -> list[Run]:
+        rows = await self._db.fetchall(
+            "SELECT * FROM runs WHERE tenant_id = ? ORDER BY id DESC LIMIT ?", (tenant_id, limit)
+        )
+        return [await self._with_changes(row) for row in rows]
+
+    async def _with_changes(self, row) -> Run:
+        entities = await self._db.fetchall("SELECT entity, changed FROM run_entities WHERE run_id = ?", (row["id"],))
+        changed = {r["entity"]: r["changed"] for r in entities}
+        return Run(
+            row["id"], row["tenant_id"], row["trigger"], row["started_at"], row["finished_at"], row["outcome"],
+            row["api_calls"], row["error"], changed,
+        )

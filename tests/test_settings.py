@@ -1,0 +1,61 @@
+"""Settings: the DESIGN.md table, validated with a clear error naming the variable."""
+
+import pytest
+
+from daemon.errors import SettingsError
+from daemon.settings import DEFAULT_SCOPES, Settings, VARIABLES, read_dotenv
+
+BASE = {"XERO_CLIENT_ID": "id", "XERO_CLIENT_SECRET": "secret", "SLACK_SIGNING_SECRET": "s"}
+
+
+def test_defaults_match_the_design_table():
+    s = Settings.from_env(BASE)
+    assert s.xero_scopes == tuple(DEFAULT_SCOPES.split())
+    assert s.xero_authorize_url == "https://login.xero.com/identity/connect/authorize"
+    assert s.xero_token_url == "https://identity.xero.com/connect/token"
+    assert s.xero_revoke_url == "https://identity.xero.com/connect/revocation"
+    assert s.xero_connections_url == "https://api.xero.com/connections"
+    assert s.xero_api_url == "https://api.xero.com/api.xro/2.0"
+    assert s.slack_api_url == "https://slack.com/api/"
+    assert (s.host, s.port, s.public_url) == ("127.0.0.1", 8080, "http://localhost:8080")
+    assert s.redirect_uri == "http://localhost:8080/oauth/callback"
+    assert s.database_url == "sqlite:///var/xero-syncd.db" and str(s.data_dir) == "var"
+    assert s.sync_interval == 3600 and s.slack_admin_users == ()
+    assert "Invoices" in s.sync_entities and len(s.sync_entities) == 11
+
+
+def test_every_variable_of_the_design_table_is_read():
+    design = {"XERO_CLIENT_ID", "XERO_CLIENT_SECRET", "XERO_SCOPES", "XERO_AUTHORIZE_URL", "XERO_TOKEN_URL",
+              "XERO_REVOKE_URL", "XERO_CONNECTIONS_URL", "XERO_API_URL", "XERO_WEBHOOK_KEY", "SLACK_BOT_TOKEN",
+              "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL", "SLACK_ALERT_CHANNEL", "SLACK_ADMIN_USERS",
+              "PUBLIC_URL", "HOST", "PORT", "DATABASE_URL", "SECRET_KEY", "SYNC_INTERVAL"}
+    assert design <= set(VARIABLES)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "words"),
+    [
+        ("XERO_CLIENT_ID", "", "required"),
+        ("PORT", "eighty", "whole number"),
+        ("PORT", "70000", "between"),
+        ("SYNC_INTERVAL", "0", "between"),
+        ("XERO_API_URL", "ftp://x", "http(s) URL"),
+        ("DATABASE_URL", "mysql://x", "sqlite:///"),
+        ("XERO_SCOPES", "openid accounting.invoices.read", "offline_access"),
+        ("SYNC_ENTITIES", "Invoices,Widgets", "Widgets"),
+        ("LOG_LEVEL", "loud", "one of"),
+    ],
+)
+def test_a_bad_value_names_the_variable(variable, value, words):
+    with pytest.raises(SettingsError) as err:
+        Settings.from_env({**BASE, variable: value})
+    assert err.value.variable == variable
+    assert str(err.value).startswith(variable) and words in str(err.value)
+
+
+def test_lists_and_dotenv(tmp_path):
+    s = Settings.from_env({**BASE, "SLACK_ADMIN_USERS": "U1, U2,", "SECRET_KEY": "new,old"})
+    assert s.slack_admin_users == ("U1", "U2") and s.secret_key == ("new", "old")
+    env = tmp_path / ".env"
+    env.write_text("# comment\nexport XERO_CLIENT_ID='abc'\nPORT=9000\n\nnonsense\n")
+    assert read_dotenv(env) == {"XERO_CLIENT_ID": "abc", "PORT": "9000"}

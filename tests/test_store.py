@@ -1,0 +1,106 @@
+"""The store: migrations, tokens encrypted at rest, idempotent upserts, watermarks, single-use states."""
+
+import json
+import sqlite3
+
+import pytest
+
+from daemon.crypto import Secrets, load_or_create_key
+from storage import Store
+from storage.grants import TokenSet
+from storage.migrations import available
+from storage.records import Row
+
+
+@pytest.fixture
+async def store(tmp_path):
+    store = await Store.open(tmp_path / "db.sqlite", Secrets(["k1"]))
+    yield store
+    await store.close()
+
+
+async def _org(store, tenant="t1"):
+    async with store.transaction() as tx:
+        grant = await store.grants.save_new(tx, TokenSet("access-SECRET", "refresh-SECRET", 100.0, "s"), "u1", 0.0)
+        await store.orgs.connect(tx, tenant, "Acme", "conn-1", grant, 0.0)
+    return grant
+
+
+async def test_migrations_are_applied_once_and_recorded(tmp_path):
+    path = tmp_path / "db.sqlite"
+    for _ in range(2):
+        store = await Store.open(path, Secrets(["k"]))
+        await store.close()
+    rows = sqlite3.connect(path).execute("SELECT version FROM schema_migrations ORDER BY version").fetchall()
+    assert [r[0] for r in rows] == [v for v, _, _ in available()]
+    assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+async def test_tokens_are_encrypted_at_rest(store, tmp_path):
+    grant_id = await _org(store)
+    raw = sqlite3.connect(tmp_path / "db.sqlite").execute("SELECT tokens FROM grants").fetchone()[0]
+    assert "SECRET" not in raw
+    assert (await store.grants.get(grant_id)).tokens.refresh_token == "refresh-SECRET"
+    other = await Store.open(tmp_path / "db.sqlite", Secrets(["rotated", "k1"]))  # rotation: old key still reads
+    assert (await other.grants.get(grant_id)).tokens.access_token == "access-SECRET"
+    await other.close()
+
+
+def test_generated_key_is_private_and_stable(tmp_path):
+    key = load_or_create_key(tmp_path / "data")
+    assert load_or_create_key(tmp_path / "data") == key
+    assert (tmp_path / "data" / "secret.key").stat().st_mode & 0o777 == 0o600
+
+
+async def test_upsert_is_idempotent_and_never_goes_back_a_version(store):
+    await _org(store)
+    run = await store.runs.start("t1", "manual", 1.0)
+    v1 = Row("a", "DRAFT", 1000, json.dumps({"v": 1}))
+    assert await store.records.store_page("t1", "Invoices", [v1], run_id=run, now=1.0) == 1
+    assert await store.records.store_page("t1", "Invoices", [v1], run_id=run, now=2.0) == 0
+    v2 = Row("a", "VOIDED", 2000, json.dumps({"v": 2}))
+    assert await store.records.store_page("t1", "Invoices", [v2], run_id=run, now=3.0) == 1
+    assert await store.records.store_page("t1", "Invoices", [v1], run_id=run, now=4.0) == 0  # stale: ignored
+    stored = await store.records.get("t1", "Invoices", "a")
+    assert stored["status"] == "VOIDED" and stored["data"] == {"v": 2}
+
+
+async def test_watermark_advances_only_with_the_last_page_and_never_backwards(store):
+    await _org(store)
+    run = await store.runs.start("t1", "manual", 1.0)
+    rows = [Row("a", None, 5000, "{}")]
+    await store.records.store_page("t1", "Contacts", rows, run_id=run, now=1.0)
+    assert await store.records.watermarks("t1") == {}
+    await store.records.store_page("t1", "Contacts", rows, run_id=run, now=1.0, watermark_ms=5000)
+    await store.records.store_page("t1", "Contacts", [], run_id=run, now=1.0, watermark_ms=3000)
+    assert await store.records.watermarks("t1") == {"Contacts": 5000}
+    await store.records.reset_watermarks("t1", ["Contacts"], None)
+    assert await store.records.watermarks("t1") == {"Contacts": None}
+
+
+async def test_vanished_records_are_marked_deleted_not_dropped(store):
+    await _org(store)
+    run = await store.runs.start("t1", "manual", 1.0)
+    both = [Row("x", None, 1, '{"n":"x"}'), Row("y", None, 1, '{"n":"y"}')]
+    await store.records.store_page("t1", "Items", both, run_id=run, now=1.0, seen_all=["x", "y"])
+    assert await store.records.store_page("t1", "Items", both[:1], run_id=run, now=2.0, seen_all=["x"]) == 1
+    gone = await store.records.get("t1", "Items", "y")
+    assert gone["deleted"] and gone["status"] == "DELETED" and gone["data"] == {"n": "y"}
+
+
+async def test_oauth_state_is_single_use_and_expires(store):
+    await store.states.create("s1", "verifier", {"user": "U1"}, expires_at=100.0)
+    flow = await store.states.consume("s1", now=50.0)
+    assert flow.code_verifier == "verifier" and flow.payload == {"user": "U1"}
+    assert await store.states.consume("s1", now=50.0) is None
+    await store.states.create("s2", "v", {}, expires_at=100.0)
+    assert await store.states.consume("s2", now=101.0) is None
+
+
+async def test_a_failed_transaction_changes_nothing(store):
+    await _org(store)
+    with pytest.raises(RuntimeError):
+        async with store.transaction() as tx:
+            await tx.execute("UPDATE orgs SET name = 'Changed'")
+            raise RuntimeError("crash in the middle")
+    assert (await store.orgs.get("t1")).name == "Acme"
