@@ -1,0 +1,67 @@
+"""`create_app`: one aiohttp application serving identity, connections, the Accounting API and the control API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from aiohttp import web
+
+from daemon.clock import Clock, SystemClock
+
+from . import routes_api, routes_control, routes_identity
+from .config import EmulatorConfig
+from .emulator import Emulator
+from .faults import truncated
+from .keys import DROPPED, EMULATOR, TRUNCATE
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def record_calls(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Log every API/identity request in `emulator.calls`, and cut the body of a `truncated` fault."""
+    if request.path.startswith("/_control"):
+        return await handler(request)
+    status = 0
+    try:
+        response = await handler(request)
+        if request.get(TRUNCATE) and isinstance(response, web.Response) and response.body:
+            response = await truncated(request, bytes(response.body), dict(response.headers))
+        status = 0 if request.get(DROPPED) else response.status
+        return response
+    except web.HTTPException as err:
+        status = err.status
+        raise
+    except Exception:
+        status = 500
+        raise
+    finally:
+        request.app[EMULATOR].record_call(request.method, request.path, dict(request.query),
+                                          request.headers.get("xero-tenant-id"), status, dict(request.headers))
+
+
+async def _webhooks(app: web.Application) -> AsyncIterator[None]:
+    emulator = app[EMULATOR]
+    await emulator.webhooks.start()
+    yield
+    await emulator.webhooks.close()
+
+
+def create_app(config: EmulatorConfig | None = None, *, clock: Clock | None = None) -> web.Application:
+    """The emulator as an aiohttp app; its state is `app[EMULATOR]`."""
+    app = web.Application(middlewares=[record_calls])
+    app[EMULATOR] = Emulator(config or EmulatorConfig(), clock or SystemClock())
+    routes_identity.setup(app)
+    routes_api.setup(app)
+    routes_control.setup(app)
+    app.cleanup_ctx.append(_webhooks)
+    return app
+
+
+async def serve(app: web.Application, host: str, port: int) -> web.AppRunner:
+    """Start `app` listening; the caller keeps the runner and calls `cleanup()` to stop."""
+    runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    return runner
+
