@@ -11,7 +11,7 @@ import heapq
 import itertools
 import time as _time
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Awaitable, Callable, Protocol
 
 
 class Clock(Protocol):
@@ -91,18 +91,48 @@ class FakeClock:
     async def sleep_until(self, when: datetime) -> None:
         await self.sleep(when.timestamp() - self._now)
 
-    async def advance(self, seconds: float) -> None:
-        """Move time forward, waking every sleeper whose deadline is passed, in order."""
+    async def advance(self, seconds: float, *, quiesce: Callable[[], Awaitable[object]] | None = None) -> None:
+        """Move time forward, waking every sleeper whose deadline is passed, in order.
+
+        After each wake-up the loop settles; `quiesce`, when given, is awaited too, so work a timer started (a
+        sync doing real I/O) finishes before time moves on to the next deadline."""
         target = self._now + seconds
-        await settle()
+        await self._quiet(quiesce)
         while self._sleepers and self._sleepers[0][0] <= target:
             deadline, _, future = heapq.heappop(self._sleepers)
             self._now = max(self._now, deadline)
             if not future.done():
                 future.set_result(None)
-            await settle()
+                await self._quiet(quiesce)
         self._now = target
+        await self._quiet(quiesce)
+
+    @staticmethod
+    async def _quiet(quiesce: Callable[[], Awaitable[object]] | None) -> None:
         await settle()
+        if quiesce is not None:
+            await quiesce()
+
+    def next_deadline(self) -> float | None:
+        """When the earliest sleeper wakes (None: nobody is waiting on this clock)."""
+        while self._sleepers and self._sleepers[0][2].done():
+            heapq.heappop(self._sleepers)  # cancelled sleeps
+        return self._sleepers[0][0] if self._sleepers else None
+
+    async def run_until_done(self, awaitable, *, horizon: float = 120.0, step_limit: int = 100_000):
+        """Await `awaitable`, jumping the clock to the next sleeper's deadline (if it is within `horizon`
+        seconds) whenever the awaitable is stalled: backoffs, Retry-After and pacing pass without a test waiting
+        for time. Sleepers further away (the hourly schedule) are left alone."""
+        task = asyncio.ensure_future(awaitable)
+        for _ in range(step_limit):
+            done, _ = await asyncio.wait({task}, timeout=0.002)  # let real I/O (sockets, the db thread) happen
+            if done:
+                return task.result()
+            deadline = self.next_deadline()
+            if deadline is not None and deadline - self._now <= horizon:
+                await self.advance(max(0.0, deadline - self._now))
+        task.cancel()
+        raise TimeoutError("run_until_done: step limit reached")
 
     def set(self, when: datetime) -> None:
         """Jump to `when` without waking anyone (for setting up a scenario)."""

@@ -75,15 +75,17 @@ class Grants:
         async with self._db.transaction() as own:
             await own.execute(sql, params)
 
-    async def mark_needs_reauth(self, grant_id: int, reason: str, now: float) -> None:
+    async def mark_needs_reauth(self, grant_id: int, reason: str, now: float, error: str | None = None) -> None:
+        """The grant is refused for good: it and every org it serves need re-authorization (and say why)."""
         async with self._db.transaction() as tx:
             await tx.execute(
                 "UPDATE grants SET status = 'needs_reauth', status_reason = ?, updated_at = ? WHERE id = ?",
                 (reason, now, grant_id),
             )
             await tx.execute(
-                "UPDATE orgs SET state = 'needs_reauth', state_reason = ?, updated_at = ? WHERE grant_id = ?",
-                (reason, now, grant_id),
+                "UPDATE orgs SET state = 'needs_reauth', state_reason = ?, last_error = COALESCE(?, last_error),"
+                " updated_at = ? WHERE grant_id = ?",
+                (reason, error, now, grant_id),
             )
 
     async def delete_if_unused(self, tx: Tx, grant_id: int) -> bool:

@@ -47,8 +47,12 @@ class Runs:
             )
 
     async def interrupt_unfinished(self, now: float) -> int:
-        """Runs left 'running' by a process that died: recorded as interrupted. The count."""
+        """Runs left 'running' by a process that died: recorded as interrupted, their orgs due now. The count."""
         async with self._db.transaction() as tx:
+            await tx.execute(  # an interrupted org syncs again soon after start-up, not at its next slot
+                "UPDATE orgs SET next_sync_at = ? WHERE tenant_id IN (SELECT tenant_id FROM runs WHERE outcome = 'running')",
+                (now,),
+            )
             return await tx.execute(
                 "UPDATE runs SET outcome = 'interrupted', finished_at = ?, error = 'the daemon stopped during this"
                 " sync' WHERE outcome = 'running'",

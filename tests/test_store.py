@@ -1,5 +1,6 @@
 """The store: migrations, tokens encrypted at rest, idempotent upserts, watermarks, single-use states."""
 
+import asyncio
 import json
 import sqlite3
 
@@ -104,3 +105,21 @@ async def test_a_failed_transaction_changes_nothing(store):
             await tx.execute("UPDATE orgs SET name = 'Changed'")
             raise RuntimeError("crash in the middle")
     assert (await store.orgs.get("t1")).name == "Acme"
+
+
+async def test_a_write_cancelled_at_any_moment_leaves_the_connection_usable(store):
+    """Shutdown cancels syncs wherever they are: mid-BEGIN, mid-write, mid-COMMIT."""
+    await _org(store)
+
+    async def write(n):
+        async with store.transaction() as tx:
+            await tx.execute("UPDATE orgs SET name = ?", (f"name {n}",))
+
+    for n in range(40):
+        task = asyncio.create_task(write(n))
+        for _ in range(n % 8):
+            await asyncio.sleep(0)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await write("after")  # raises "cannot start a transaction within a transaction" if one was left open
+        assert (await store.orgs.get("t1")).name == "name after"

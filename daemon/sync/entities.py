@@ -12,6 +12,7 @@ class Entity:
     status_field: str | None  # where Xero keeps its status, if it has one
     paged: bool               # read with page/pageSize and If-Modified-Since; otherwise read whole each time
     list_key: str | None = None
+    params: tuple[tuple[str, str], ...] = ()  # always sent (Xero hides archived contacts unless asked)
 
     @property
     def key(self) -> str:
@@ -22,8 +23,8 @@ ENTITIES: dict[str, Entity] = {
     e.name: e
     for e in (
         Entity("Organisation", "OrganisationID", "OrganisationStatus", paged=False, list_key="Organisations"),
-        Entity("Contacts", "ContactID", "ContactStatus", paged=True),
-        Entity("Invoices", "InvoiceID", "Status", paged=True),
+        Entity("Contacts", "ContactID", "ContactStatus", paged=True, params=(("includeArchived", "true"),)),
+        Entity("Invoices", "InvoiceID", "Status", paged=True, params=(("includeArchived", "true"),)),
         Entity("CreditNotes", "CreditNoteID", "Status", paged=True),
         Entity("Payments", "PaymentID", "Status", paged=True),
         Entity("Overpayments", "OverpaymentID", "Status", paged=True),

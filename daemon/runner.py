@@ -1,0 +1,150 @@
+"""Running one org's sync as a recorded run: joins a run already going, classifies how it ended, tells the
+notifier, and records an interrupted run when the daemon stops mid-sync."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import structlog
+
+from daemon.clock import Clock
+from daemon.errors import CommandError, XeroAuthError, XeroDailyLimitSpent, XeroError
+from daemon.flows import ConnectFlows
+from daemon.notifier import Notifier
+from daemon.settings import Settings
+from daemon.sync.engine import RunTally, SyncEngine
+from storage import Store
+from storage.orgs import Org
+from storage.runs import Run
+
+log = structlog.get_logger(__name__)
+
+GRANT_REFUSED = ("invalid_grant", "revoked")  # the token endpoint refused the grant itself, not one org
+
+
+@dataclass(frozen=True)
+class RunReport:
+    org: Org
+    run: Run
+    joined: bool  # this caller joined a run that was already going
+
+    @property
+    def duration(self) -> float:
+        return (self.run.finished_at or self.run.started_at) - self.run.started_at
+
+
+class SyncRunner:
+    def __init__(self, settings: Settings, store: Store, engine: SyncEngine, clock: Clock, notifier: Notifier,
+                 flows: ConnectFlows, metrics=None) -> None:
+        self._settings = settings
+        self._store = store
+        self._engine = engine
+        self._clock = clock
+        self._notifier = notifier
+        self._flows = flows
+        self._metrics = metrics
+        self._running: dict[str, asyncio.Task[Run]] = {}
+
+    def running(self, tenant_id: str) -> bool:
+        return tenant_id in self._running
+
+    async def sync(self, tenant_id: str, trigger: str, *, only: frozenset[str] | None = None) -> RunReport:
+        """Run a sync of one org now (of the entities in `only`, or all), or join the one already running."""
+        task = self._running.get(tenant_id)
+        joined = task is not None
+        if task is None:
+            task = asyncio.create_task(self._run(tenant_id, trigger, only), name=f"sync:{tenant_id}")
+            self._running[tenant_id] = task
+            task.add_done_callback(lambda _: self._running.pop(tenant_id, None))
+        run = await asyncio.shield(task)
+        org = await self._store.orgs.get(tenant_id)
+        return RunReport(org or _gone(tenant_id), run, joined)
+
+    async def stop(self) -> None:
+        """Cancel every run in progress (shutdown); each records itself as interrupted."""
+        tasks = list(self._running.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _run(self, tenant_id: str, trigger: str, only: frozenset[str] | None) -> Run:
+        org = await self._store.orgs.get(tenant_id)
+        if org is None:
+            raise CommandError(f"No organisation {tenant_id} is connected.")
+        started = self._clock.time()
+        reconcile = only is None and org.last_reconcile_at is not None and (
+            started - org.last_reconcile_at >= self._settings.reconcile_interval)
+        run_id = await self._store.runs.start(tenant_id, trigger, started)
+        tally = RunTally()
+        with structlog.contextvars.bound_contextvars(tenant_id=tenant_id, run_id=run_id):
+            try:
+                await self._engine.run(org, run_id, tally, reconcile=reconcile, only=only)
+            except asyncio.CancelledError:
+                await asyncio.shield(self._finish(run_id, "interrupted", tally, "the daemon stopped during this sync"))
+                raise
+            except XeroAuthError as err:
+                return await self._auth_failed(org, run_id, tally, err)
+            except XeroDailyLimitSpent as err:
+                return await self._paused(org, run_id, tally, err)
+            except XeroError as err:
+                return await self._failed(org, run_id, tally, str(err))
+            except Exception as err:  # a bug must not stop the schedule: record it and keep going
+                log.exception("sync.internal_error")
+                return await self._failed(org, run_id, tally, f"internal error: {type(err).__name__}: {err}")
+            full_read = only is None and (reconcile or org.last_reconcile_at is None)
+            return await self._succeeded(org, run_id, tally, started, full_read)
+
+    async def _finish(self, run_id: int, outcome: str, tally: RunTally, error: str | None) -> Run:
+        now = self._clock.time()
+        await self._store.runs.finish(run_id, outcome, now, api_calls=tally.stats.calls, error=error)
+        run = await self._store.runs.get(run_id)
+        assert run is not None
+        log.info("sync.run_finished", outcome=outcome, trigger=run.trigger, records=run.total_changed,
+                 api_calls=run.api_calls, duration_ms=int((now - run.started_at) * 1000), error=error)
+        if self._metrics is not None:
+            self._metrics.run_finished(run)
+        return run
+
+    async def _succeeded(self, org: Org, run_id: int, tally: RunTally, started: float, full_read: bool) -> Run:
+        run = await self._finish(run_id, "success", tally, None)
+        changes: dict = {"last_success_at": run.finished_at, "last_error": None}
+        if full_read:
+            changes["last_reconcile_at"] = started
+        await self._store.orgs.update(org.tenant_id, self._clock.time(), **changes)
+        await self._notifier.sync_succeeded(await self._org(org), run)
+        return run
+
+    async def _failed(self, org: Org, run_id: int, tally: RunTally, error: str) -> Run:
+        run = await self._finish(run_id, "failed", tally, error)
+        await self._store.orgs.update(org.tenant_id, self._clock.time(), last_error=error)
+        await self._notifier.sync_failed(await self._org(org), run, reauth_url=None, resumes_at=None)
+        return run
+
+    async def _auth_failed(self, org: Org, run_id: int, tally: RunTally, err: XeroAuthError) -> Run:
+        error = f"authorization failed ({err.reason}): {err}"
+        run = await self._finish(run_id, "auth_failed", tally, error)
+        await self._store.orgs.update(org.tenant_id, self._clock.time(), state="needs_reauth",
+                                      state_reason=err.reason, last_error=error)
+        affected = [await self._org(org)]
+        if err.reason in GRANT_REFUSED and org.grant_id is not None:  # every org of a refused grant needs a person
+            affected += [o for o in await self._store.orgs.using_grant(org.grant_id) if o.tenant_id != org.tenant_id]
+        for each in affected:
+            reauth = self._flows.reauth_link(each.tenant_id)
+            await self._notifier.sync_failed(each, run, reauth_url=reauth, resumes_at=None)
+        return run
+
+    async def _paused(self, org: Org, run_id: int, tally: RunTally, err: XeroDailyLimitSpent) -> Run:
+        resumes_at = self._clock.time() + err.retry_after
+        error = f"Xero's daily API limit is spent; syncing resumes after Retry-After ({int(err.retry_after)} s)"
+        run = await self._finish(run_id, "paused", tally, error)
+        await self._store.orgs.update(org.tenant_id, self._clock.time(), paused_until=resumes_at, last_error=error)
+        await self._notifier.sync_failed(await self._org(org), run, reauth_url=None, resumes_at=resumes_at)
+        return run
+
+    async def _org(self, org: Org) -> Org:
+        return await self._store.orgs.get(org.tenant_id) or org
+
+
+def _gone(tenant_id: str) -> Org:
+    raise CommandError(f"The organisation {tenant_id} was deleted while it synced.")

@@ -1,0 +1,119 @@
+"""The hourly loop: sync each enabled org every SYNC_INTERVAL, spread over the interval, a bounded number at once.
+
+Each org has a fixed phase in the interval (from a hash of its tenant id), so 200 orgs connected by one consent
+do not all sync at the top of the hour. An org overdue at start-up runs soon after start-up. A sync already
+running for an org (a manual one, say) is joined, never doubled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+
+import structlog
+
+from daemon.clock import Clock, settle
+from daemon.runner import SyncRunner
+from storage import Store
+from storage.orgs import Org
+
+log = structlog.get_logger(__name__)
+
+
+def next_slot(tenant_id: str, now: float, interval: int) -> float:
+    """The first time after `now` that falls on this org's phase of the interval."""
+    phase = int(hashlib.sha1(tenant_id.encode()).hexdigest(), 16) % interval
+    return now - ((now - phase) % interval) + interval
+
+
+class Scheduler:
+    def __init__(self, store: Store, runner: SyncRunner, clock: Clock, *, interval: int, concurrency: int) -> None:
+        self._store = store
+        self._runner = runner
+        self._clock = clock
+        self._interval = interval
+        self._limit = asyncio.Semaphore(concurrency)
+        self._tasks: set[asyncio.Task] = set()
+        self._wake = asyncio.Event()
+        self._parked = asyncio.Event()
+        self._deadline = 0.0
+        self._loop_task: asyncio.Task | None = None
+
+    def wake(self) -> None:
+        """Look for due orgs now (after a connect, an enable, a reset)."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        started = self._clock.time()
+        first_pass = True
+        while True:
+            await self._start_due(started if first_pass else None)
+            first_pass = False
+            await self._park()
+
+    def start(self) -> asyncio.Task:
+        self._loop_task = asyncio.create_task(self.run(), name="scheduler")
+        return self._loop_task
+
+    async def _start_due(self, startup: float | None) -> None:
+        now = self._clock.time()
+        for org in await self._store.orgs.due(now):
+            await self._store.orgs.update(org.tenant_id, now, next_sync_at=next_slot(org.tenant_id, now, self._interval))
+            if self._runner.running(org.tenant_id):
+                continue  # a sync already running (a manual one, say) serves this slot
+            trigger = _trigger(org, startup)
+            task = asyncio.create_task(self._sync(org.tenant_id, trigger), name=f"scheduled:{org.tenant_id}")
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _sync(self, tenant_id: str, trigger: str) -> None:
+        async with self._limit:
+            try:
+                await self._runner.sync(tenant_id, trigger)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the runner records failures; this only guards the loop against the unexpected
+                log.exception("scheduler.sync_crashed", tenant_id=tenant_id)
+
+    async def _park(self) -> None:
+        now = self._clock.time()
+        due = await self._store.orgs.next_due_at()
+        self._deadline = min(due, now + self._interval) if due is not None else now + self._interval
+        sleeper = asyncio.ensure_future(self._clock.sleep(max(0.0, self._deadline - now)))
+        woken = asyncio.ensure_future(self._wake.wait())
+        self._parked.set()
+        try:
+            await asyncio.wait({sleeper, woken}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            self._parked.clear()
+            self._wake.clear()
+            for waiter in (sleeper, woken):
+                waiter.cancel()
+
+    async def stop(self) -> None:
+        """Stop the loop, then cancel the syncs it started (each records itself as interrupted)."""
+        tasks = [self._loop_task, *self._tasks] if self._loop_task else list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def idle(self) -> None:
+        """Return once every due sync has finished and the loop is waiting for the next one (for tests)."""
+        while True:
+            await settle()
+            if self._tasks:
+                await asyncio.gather(*list(self._tasks), return_exceptions=True)
+                continue
+            if self._parked.is_set() and not self._wake.is_set() and self._clock.time() < self._deadline:
+                return
+            if self._loop_task is not None and self._loop_task.done():
+                raise RuntimeError("the scheduler loop is not running")
+            await asyncio.sleep(0.001)  # the loop is busy with the database; give its thread a moment
+
+
+def _trigger(org: Org, startup: float | None) -> str:
+    if org.last_attempted_at is None:
+        return "connect"
+    if startup is not None and (org.next_sync_at or 0) <= startup:
+        return "startup"
+    return "schedule"

@@ -1,0 +1,104 @@
+"""Pacing: stay under Xero's limits instead of bouncing off them.
+
+Per org: at most `concurrent` calls in flight and `per_minute` calls in any rolling minute; across orgs, under
+the app's minute limit. The remaining-budget headers Xero sends back tighten the local view when Xero has
+counted calls we did not see (another process, a restart)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict, deque
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import AsyncIterator, Mapping
+
+from daemon.clock import Clock
+
+
+@dataclass
+class Budget:
+    minute_remaining: int | None = None
+    day_remaining: int | None = None
+    app_minute_remaining: int | None = None
+
+
+class Window:
+    """Call times in a rolling window; `wait()` returns once one more call fits."""
+
+    def __init__(self, clock: Clock, limit: int, length: float) -> None:
+        self._clock, self.limit, self.length = clock, limit, length
+        self._times: deque[float] = deque()
+        self._held_until = 0.0
+
+    def _trim(self, now: float) -> None:
+        while self._times and self._times[0] <= now - self.length:
+            self._times.popleft()
+
+    def delay(self) -> float:
+        now = self._clock.time()
+        self._trim(now)
+        wait = max(0.0, self._held_until - now)
+        if len(self._times) >= self.limit:
+            wait = max(wait, self._times[0] + self.length - now)
+        return wait
+
+    async def take(self) -> None:
+        while (wait := self.delay()) > 0:
+            await self._clock.sleep(wait)
+        self._times.append(self._clock.time())
+
+    def hold(self, seconds: float) -> None:
+        self._held_until = max(self._held_until, self._clock.time() + seconds)
+
+    def exhausted(self) -> None:
+        """Xero says nothing is left this minute: wait until our oldest call leaves the window."""
+        now = self._clock.time()
+        self._trim(now)
+        self.hold(self._times[0] + self.length - now if self._times else self.length)
+
+
+class Pacer:
+    def __init__(
+        self, clock: Clock, *, per_minute: int = 60, concurrent: int = 5, app_per_minute: int = 10_000,
+        minute: float = 60.0,
+    ) -> None:
+        self._clock = clock
+        self._minute = minute
+        self._per_minute = per_minute
+        self._slots: defaultdict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(concurrent))
+        self._windows: dict[str, Window] = {}
+        self._app = Window(clock, app_per_minute, minute)
+        self.budgets: defaultdict[str, Budget] = defaultdict(Budget)
+
+    def _window(self, tenant_id: str) -> Window:
+        if tenant_id not in self._windows:
+            self._windows[tenant_id] = Window(self._clock, self._per_minute, self._minute)
+        return self._windows[tenant_id]
+
+    @asynccontextmanager
+    async def slot(self, tenant_id: str) -> AsyncIterator[None]:
+        async with self._slots[tenant_id]:
+            await self._window(tenant_id).take()
+            await self._app.take()
+            yield
+
+    def observe(self, tenant_id: str, headers: Mapping[str, str]) -> None:
+        budget = self.budgets[tenant_id]
+        budget.minute_remaining = _int(headers.get("X-MinLimit-Remaining"), budget.minute_remaining)
+        budget.day_remaining = _int(headers.get("X-DayLimit-Remaining"), budget.day_remaining)
+        budget.app_minute_remaining = _int(headers.get("X-AppMinLimit-Remaining"), budget.app_minute_remaining)
+        if budget.minute_remaining is not None and budget.minute_remaining <= 0:
+            self._window(tenant_id).exhausted()
+        if budget.app_minute_remaining is not None and budget.app_minute_remaining <= 0:
+            self._app.exhausted()
+
+    def hold(self, tenant_id: str, seconds: float, *, app_wide: bool = False) -> None:
+        """After a 429: no call for this org (or for any org) before `seconds` pass."""
+        (self._app if app_wide else self._window(tenant_id)).hold(seconds)
+
+
+def _int(value: str | None, default: int | None) -> int | None:
+    try:
+        return int(value) if value is not None else default
+    except ValueError:
+        return default

@@ -1,0 +1,67 @@
+"""Access tokens for a grant: refreshed ahead of expiry, one refresh at a time per grant, and the rotated token
+persisted before anyone uses it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+
+import structlog
+
+from daemon.clock import Clock
+from daemon.errors import XeroAuthError
+from daemon.xero.oauth import XeroIdentity
+from storage import Store
+
+log = structlog.get_logger(__name__)
+
+REFRESH_AHEAD = 120  # seconds before expiry at which a token is refreshed
+
+
+class TokenManager:
+    def __init__(self, store: Store, identity: XeroIdentity, clock: Clock, metrics=None) -> None:
+        self._store = store
+        self._identity = identity
+        self._clock = clock
+        self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._metrics = metrics
+
+    async def access_token(self, grant_id: int) -> str:
+        """A token valid for at least REFRESH_AHEAD seconds more."""
+        grant = await self._grant(grant_id)
+        if grant.tokens.expires_at - REFRESH_AHEAD > self._clock.time():
+            return grant.tokens.access_token
+        return await self._refresh(grant_id, stale=grant.tokens.access_token)
+
+    async def token_rejected(self, grant_id: int, rejected: str) -> str:
+        """Xero said `rejected` has expired (401 TokenExpired): refresh unless someone already did."""
+        return await self._refresh(grant_id, stale=rejected)
+
+    async def _refresh(self, grant_id: int, *, stale: str) -> str:
+        async with self._locks[grant_id]:
+            grant = await self._grant(grant_id)
+            fresh = grant.tokens.expires_at - REFRESH_AHEAD > self._clock.time()
+            if grant.tokens.access_token != stale and fresh:
+                return grant.tokens.access_token  # another caller refreshed while we waited
+            try:
+                tokens = await self._identity.refresh(grant.tokens.refresh_token)
+            except XeroAuthError as err:
+                error = f"authorization failed ({err.reason}): {err}"
+                await self._store.grants.mark_needs_reauth(grant_id, err.reason, self._clock.time(), error)
+                log.warning("xero.refresh_refused", grant_id=grant_id, reason=err.reason)
+                raise
+            await self._store.grants.replace_tokens(grant_id, tokens, self._clock.time())
+            log.info("xero.token_refreshed", grant_id=grant_id, expires_at=tokens.expires_at)
+            if self._metrics is not None:
+                self._metrics.token_refreshed()
+            return tokens.access_token
+
+    async def _grant(self, grant_id: int):
+        grant = await self._store.grants.get(grant_id)
+        if grant is None:
+            raise XeroAuthError("this organisation's Xero grant is gone; connect it again", reason="revoked")
+        if grant.status == "needs_reauth":
+            raise XeroAuthError(
+                f"the Xero grant needs re-authorization ({grant.status_reason or 'refused'})", reason="invalid_grant"
+            )
+        return grant

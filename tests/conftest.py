@@ -1,0 +1,64 @@
+"""Shared fixtures: a fake clock, the Xero emulator on a loopback port, settings pointing at it, and the daemon
+app under `aiohttp_client`. Tests hand fakes in through the factory; nothing patches import paths."""
+
+from __future__ import annotations
+
+from typing import Any, Awaitable, Callable
+
+import pytest
+from aiohttp.test_utils import TestServer
+
+from daemon import logs
+from daemon.app import create_app
+from daemon.clock import FakeClock
+from daemon.settings import Settings
+from tests.support import Daemon, EmulatorHandle, settings_for
+from xero_emulator import EMULATOR, EmulatorConfig
+from xero_emulator import create_app as create_emulator
+
+
+logs.configure("warning", json=False)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def emulator_config() -> EmulatorConfig:
+    return EmulatorConfig(orgs=2, auto_approve=True)
+
+
+@pytest.fixture
+async def emulator(emulator_config, clock) -> EmulatorHandle:
+    app = create_emulator(emulator_config, clock=clock)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    yield EmulatorHandle(server, app[EMULATOR])
+    await server.close()
+
+
+@pytest.fixture
+def settings(emulator, tmp_path) -> Settings:
+    return settings_for(emulator, tmp_path)
+
+
+MakeDaemon = Callable[..., Awaitable[Daemon]]
+
+
+@pytest.fixture
+async def make_daemon(aiohttp_client, clock, settings) -> MakeDaemon:
+    """Start a daemon (several in one test = restarts over the same database)."""
+
+    async def make(*, settings_: Settings | None = None, **kwargs: Any) -> Daemon:
+        app = create_app(settings_ or settings, clock=clock, **kwargs)
+        client = await aiohttp_client(app)
+        return Daemon(client, app, clock)
+
+    return make
+
+
+@pytest.fixture
+async def daemon(make_daemon) -> Daemon:
+    return await make_daemon()

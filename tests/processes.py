@@ -1,0 +1,112 @@
+"""The emulator and the daemon as real processes, for tests that kill them (SIGKILL, SIGTERM)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from daemon.crypto import Secrets
+
+SECRET = "crash-test-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class EmulatorProcess:
+    def __init__(self, *args: str) -> None:
+        cmd = [sys.executable, "-m", "xero_emulator", "--port", "0", "--auto-approve", *args]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        line = self.proc.stdout.readline()
+        match = re.search(r"http://127\.0\.0\.1:\d+", line)
+        assert match, f"emulator did not start: {line!r}"
+        self.url = match.group(0)
+
+    def control(self, path: str, method: str = "GET", body: dict | None = None):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.url + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return json.loads(resp.read() or b"null")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+class DaemonProcess:
+    """`xero-syncd run` against an emulator, over one SQLite file that outlives each process."""
+
+    def __init__(self, emulator: EmulatorProcess, data: Path, **extra: str) -> None:
+        self.port = free_port()
+        self.db = data / "xero-syncd.db"
+        self.env = {
+            **os.environ, "XERO_CLIENT_ID": "emulator-client", "XERO_CLIENT_SECRET": "emulator-secret",
+            "XERO_AUTHORIZE_URL": f"{emulator.url}/identity/connect/authorize",
+            "XERO_TOKEN_URL": f"{emulator.url}/connect/token", "XERO_REVOKE_URL": f"{emulator.url}/connect/revocation",
+            "XERO_CONNECTIONS_URL": f"{emulator.url}/connections", "XERO_API_URL": f"{emulator.url}/api.xro/2.0",
+            "SLACK_SIGNING_SECRET": "s", "SECRET_KEY": SECRET, "DATABASE_URL": f"sqlite:///{self.db}",
+            "PORT": str(self.port), "PUBLIC_URL": f"http://127.0.0.1:{self.port}", "LOG_LEVEL": "warning", **extra,
+        }
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, *, wait: bool = True) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-m", "daemon", "run"], env=self.env,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if wait:
+            until(lambda: _get(self.url + "/healthz") == 200, what="daemon healthz")
+
+    def kill(self, signum: int = signal.SIGKILL) -> int:
+        assert self.proc is not None
+        self.proc.send_signal(signum)
+        code = self.proc.wait(timeout=30)
+        self.proc.stderr.close()
+        return code
+
+    def connect(self) -> str:
+        """Follow a signed /xero auth link through the emulator's auto-approving consent; the result page."""
+        token = Secrets([SECRET]).sign_link({"kind": "connect", "user": "U1", "nonce": "n1"}, now=time.time())
+        with urllib.request.urlopen(f"{self.url}/oauth/start?link={token}", timeout=30) as resp:
+            return resp.read().decode()
+
+    def query(self, sql: str, params=()) -> list:
+        if not self.db.exists():
+            return []
+        with sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=10) as conn:
+            try:
+                return conn.execute(sql, params).fetchall()
+            except sqlite3.OperationalError:  # no tables yet: the first migration has not run
+                return []
+
+
+def _get(url: str) -> int | None:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as resp:
+            return resp.status
+    except OSError:
+        return None
+
+
+def until(check, *, what: str, limit: float = 60.0, every: float = 0.02) -> None:
+    """Poll a real-world condition (a process, a file) until it holds; fail after `limit` seconds."""
+    deadline = time.monotonic() + limit
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(every)

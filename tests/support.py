@@ -1,0 +1,100 @@
+"""Test helpers shared across the suite: the emulator handle, settings pointing at it, the daemon under test
+and the consent flow driven over HTTP."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from daemon.clock import FakeClock
+from daemon.keys import SCHEDULER, SERVICE, STORE
+from daemon.settings import Settings
+
+SECRET = "test-secret-key"
+
+
+@dataclass
+class EmulatorHandle:
+    server: TestServer
+    state: Any  # xero_emulator's Emulator: records, control methods, call log
+
+    @property
+    def url(self) -> str:
+        return str(self.server.make_url("")).rstrip("/")
+
+    def api_calls(self, tenant_id: str | None = None) -> list:
+        """Accounting API calls the emulator served (optionally for one tenant)."""
+        return [c for c in self.state.calls if "/api.xro/2.0/" in _path(c)
+                and (tenant_id is None or _tenant(c) == tenant_id)]
+
+
+def _path(call) -> str:
+    return call["path"] if isinstance(call, dict) else call.path
+
+
+def _tenant(call) -> str | None:
+    return call.get("tenant_id") if isinstance(call, dict) else call.tenant_id
+
+
+def settings_for(emulator: EmulatorHandle, tmp_path, **overrides: str) -> Settings:
+    env = {
+        "XERO_CLIENT_ID": "emulator-client",
+        "XERO_CLIENT_SECRET": "emulator-secret",
+        "XERO_AUTHORIZE_URL": f"{emulator.url}/identity/connect/authorize",
+        "XERO_TOKEN_URL": f"{emulator.url}/connect/token",
+        "XERO_REVOKE_URL": f"{emulator.url}/connect/revocation",
+        "XERO_CONNECTIONS_URL": f"{emulator.url}/connections",
+        "XERO_API_URL": f"{emulator.url}/api.xro/2.0",
+        "SLACK_SIGNING_SECRET": "slack-signing-secret",
+        "DATABASE_URL": f"sqlite:///{tmp_path}/xero-syncd.db",
+        "SECRET_KEY": SECRET,
+        "PUBLIC_URL": "http://127.0.0.1:8080",
+        **overrides,
+    }
+    return Settings.from_env(env)
+
+
+@dataclass
+class Daemon:
+    client: TestClient
+    app: web.Application
+    clock: FakeClock
+
+    @property
+    def service(self):
+        return self.app[SERVICE]
+
+    @property
+    def store(self):
+        return self.app[STORE]
+
+    @property
+    def scheduler(self):
+        return self.app[SCHEDULER]
+
+    async def advance(self, seconds: float) -> None:
+        """Move the fake clock, letting every sync a timer makes due finish before time moves on."""
+        await self.clock.advance(seconds, quiesce=self.scheduler.idle)
+
+    async def connect(self, emulator: EmulatorHandle) -> list:
+        """Drive the consent flow over HTTP: signed start link -> emulator authorize -> our callback."""
+        link = self.service.flows.connect_link(slack_user="U_ADMIN")
+        return await follow_consent(self, emulator, link)
+
+
+async def follow_consent(daemon: Daemon, emulator: EmulatorHandle, link: str) -> web.Response:
+    """Follow a /oauth/start link through the emulator's (auto-approving) consent to our callback page."""
+    start = urlsplit(link)
+    resp = await daemon.client.get(f"{start.path}?{start.query}", allow_redirects=False)
+    assert resp.status == 302, await resp.text()
+    async with daemon.client.session.get(resp.headers["Location"], allow_redirects=False) as consent:
+        assert consent.status == 302, await consent.text()
+        back = urlsplit(consent.headers["Location"])
+    query = {k: v[0] for k, v in parse_qs(back.query).items()}
+    return await daemon.client.get("/oauth/callback", params=query)
+
+
