@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Iterable
+from typing import AsyncIterator, Iterable
 
 from storage.db import Database, Tx
 
@@ -81,6 +81,20 @@ class Records:
             "SELECT * FROM records WHERE tenant_id = ? AND entity = ? ORDER BY xero_id", (tenant_id, entity)
         )
         return [_record(row) for row in rows]
+
+    async def stream(self, tenant_id: str, entity: str, *, batch: int = 500) -> AsyncIterator[dict]:
+        """Every stored record of one entity in xero_id order, read a batch at a time (exports of large orgs)."""
+        after = ""
+        while True:
+            rows = await self._db.fetchall(
+                "SELECT * FROM records WHERE tenant_id = ? AND entity = ? AND xero_id > ? ORDER BY xero_id LIMIT ?",
+                (tenant_id, entity, after, batch),
+            )
+            for row in rows:
+                yield _record(row)
+            if len(rows) < batch:
+                return
+            after = rows[-1]["xero_id"]
 
     async def watermarks(self, tenant_id: str) -> dict[str, int | None]:
         rows = await self._db.fetchall("SELECT entity, updated_ms FROM watermarks WHERE tenant_id = ?", (tenant_id,))

@@ -1,0 +1,110 @@
+"""The demo's chat console, driven non-interactively (lines on standard input) as a newcomer's script would.
+
+The console signs each slash command as Slack does; the daemon's bolt app refuses anything else, so every reply
+seen here is proof the signature was right. Nothing sleeps here: the console itself waits, after each line, until
+the daemon has gone quiet (no request in flight, no sync running, no alert queued)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from daemon.console_slack import sign
+from daemon.console_text import Renderer
+from daemon.demo import demo_session, free_port
+from daemon.settings import VARIABLES
+
+ROOT = Path(__file__).resolve().parent.parent
+SMALL = {"invoices": 120, "contacts": 30, "payments": 40, "credit_notes": 5, "overpayments": 2, "prepayments": 2,
+         "items": 8, "accounts": 12}
+
+
+async def lines(*items: str):
+    for item in items:
+        yield item + "\n"
+
+
+def turns(transcript: str) -> list[tuple[str, str]]:
+    """Each thing the user typed, with what followed it up to the next one."""
+    parts = re.split(r"^you  (.*)$", transcript, flags=re.M)
+    return [(parts[i], parts[i + 1]) for i in range(1, len(parts) - 1, 2)]
+
+
+async def test_console_shows_status_auth_sync_and_an_alert(tmp_path):
+    out = io.StringIO()
+    script = lines("/xero status", "/xero auth", "", "/xero status", "/xero sync aroha", "/demo break bramble",
+                   "/xero sync bramble", "/xero status bramble")
+    await asyncio.wait_for(demo_session(script, out, tmp_path, sizes=SMALL), timeout=50)
+    text = out.getvalue()
+    assert text.startswith("xero-syncd DEMO")
+    said = turns(text)
+    assert [typed for typed, _ in said] == ["/xero status", "/xero auth", "/xero status", "/xero sync aroha",
+                                           "/xero sync bramble", "/xero status bramble"]
+    empty, auth, status, sync, failed, broken = (reply for _, reply in said)
+
+    assert "No Xero organisation is connected yet" in empty
+    link = re.search(r"\[Connect Xero\] (http://127\.0\.0\.1:\d+/oauth/start\?link=\S+)", auth)
+    assert link, auth
+    assert f"browser  opening {link.group(1)}" in auth  # the empty line followed it
+    assert "Xero is connected" in auth and "Aroha Plumbing (NZ) (new)" in auth
+    assert "#xero-alerts  xero-syncd" in auth  # the channel hears which orgs were connected
+
+    assert "LAST SUCCESSFUL SYNC" in status and "Invoices 120" in status
+    assert "Synced Aroha Plumbing (NZ)" in sync
+
+    assert "demo  Bramble Bakery (UK) was disconnected" in sync
+    alert = failed[failed.index("#xero-alerts  xero-syncd"):]
+    assert "Bramble Bakery (UK)" in alert and "[Re-authorize Xero] http://127.0.0.1:" in alert
+    assert "needs re-authorization" in broken
+
+
+def test_demo_runs_from_standard_input_as_make_run_does(tmp_path):
+    """`make run` with no settings, fed from a pipe: banner first, then the replies, exit 0 at the end of input."""
+    env = {k: v for k, v in os.environ.items() if k not in VARIABLES}
+    env.update(PORT=str(free_port()), PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-m", "daemon", "run"], input="/xero help\n/xero auth\n\n/xero status aroha\n",
+                          capture_output=True, text=True, cwd=tmp_path, env=env, timeout=55)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    first = out.splitlines()
+    assert first[0].startswith("xero-syncd DEMO") and "XERO_CLIENT_ID" in "\n".join(first[:5])
+    assert "[Connect Xero]" in out and "Xero is connected" in out and "Invoices 3,000" in out
+    runs = [json.loads(line) for line in (tmp_path / "var" / "demo.log").read_text().splitlines()
+            if '"sync.run_finished"' in line]
+    assert len(runs) == 2  # one canonical JSON line per sync run
+    assert {"tenant_id", "run_id", "trigger", "outcome", "records", "api_calls", "duration_ms", "error"} <= set(runs[0])
+
+
+def test_signature_is_slacks_v0_scheme():
+    # The example from Slack's "Verifying requests from Slack" guide.
+    body = (b"token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&"
+            b"channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&"
+            b"response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&"
+            b"trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c")
+    assert sign("8f742231b10e8888abcd99yyyzzz85a5", "1531420618", body) == (
+        "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503")
+
+
+def test_block_kit_is_rendered_as_readable_text():
+    render = Renderer(emoji=False)
+    message = {"text": "fallback", "blocks": [
+        {"type": "section", "text": {"type": "mrkdwn", "text": ":rotating_light: *Sync failed* for <@U1> &amp; co"}},
+        {"type": "section", "fields": [{"type": "mrkdwn", "text": "*Since*\n<!date^1700000000^{date_num}|11/14/23>"}]},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": "see <https://example.com/x|the docs>"}]},
+        {"type": "actions", "elements": [
+            {"type": "button", "text": {"type": "plain_text", "text": "Retry now"}, "action_id": "retry_sync"},
+            {"type": "button", "text": {"type": "plain_text", "text": "Open"}, "action_id": "o", "url": "https://x.y/z"}]},
+    ]}
+    assert render.message(message) == [
+        ":rotating_light: Sync failed for @U1 & co",
+        "  Since: 11/14/23",
+        "  see the docs (https://example.com/x)",
+        "  [Retry now]  (type `click 1` to press it)",
+        "  [Open] https://x.y/z",
+    ]
