@@ -92,7 +92,9 @@ def _run() -> int:
 
     _warn_open_admin(settings)
     log.info("daemon.starting", host=settings.host, port=settings.port, public_url=settings.public_url)
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None, access_log=None)
+    # backlog: a burst of slash commands must not wait in the kernel for a second (aiohttp defaults to 128)
+    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None, access_log=None,
+                backlog=1024)
     return 0
 
 

@@ -83,7 +83,8 @@ class Settings:
     log_level: str = "info"
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str], *, require_xero: bool = True) -> "Settings":
+    def from_env(cls, environ: Mapping[str, str], *, require_xero: bool = True,
+                 require_slack: bool = True) -> "Settings":
         """Build and validate settings from a mapping of variable names to strings."""
         values = {}
         for name, (default, kind) in VARIABLES.items():
@@ -94,6 +95,9 @@ class Settings:
             for name in ("XERO_CLIENT_ID", "XERO_CLIENT_SECRET"):
                 if not values[name.lower()]:
                     raise SettingsError(name, "is required (the Xero app's credentials)")
+        if require_slack and not values["slack_signing_secret"] and not values["slack_app_token"]:
+            raise SettingsError("SLACK_SIGNING_SECRET", "is required to verify Slack's requests (or set"
+                                " SLACK_APP_TOKEN to reach Slack over Socket Mode)")
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in values.items() if k in known and v is not None})
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from daemon.crypto import Secrets
+from storage.alerts import Alerts
 from storage.db import Database
 from storage.grants import Grants
 from storage.migrations import migrate
@@ -23,6 +24,7 @@ class Store:
         self.records = Records(db)
         self.runs = Runs(db)
         self.states = States(db, secrets)
+        self.alerts = Alerts(db)
 
     @classmethod
     async def open(cls, path: Path, secrets: Secrets) -> "Store":

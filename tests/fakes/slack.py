@@ -1,0 +1,177 @@
+"""A fake Slack on a loopback port: the Web API methods the daemon calls, and the response_url endpoint.
+
+It records every `chat.postMessage`, `chat.update` and response_url post (with the fake clock's time when one is
+given), can be told to fail the next few Web API calls (HTTP 500, 429 with Retry-After, or `ok: false`), and
+lets a test wait for what it expects to arrive (real I/O, bounded by a timeout; never a sleep for time).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Callable
+from urllib.parse import parse_qs
+
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+
+@dataclass
+class Call:
+    method: str  # chat.postMessage, chat.update, auth.test, ..., or "response" for a response_url post
+    body: dict
+    at: float | None = None
+    tag: str | None = None  # the response_url's tag
+    ok: bool = True
+    ts: str | None = None  # what Slack answered for a post
+
+    @property
+    def text(self) -> str:
+        return self.body.get("text") or ""
+
+    @property
+    def blocks(self) -> list[dict]:
+        blocks = self.body.get("blocks") or []
+        return json.loads(blocks) if isinstance(blocks, str) else blocks
+
+    @property
+    def thread_ts(self) -> str | None:
+        return self.body.get("thread_ts")
+
+    def buttons(self) -> list[dict]:
+        return [e for b in self.blocks if b.get("type") == "actions" for e in b["elements"]]
+
+    def everything(self) -> str:
+        """Text and blocks as one string, for 'does it say X' assertions."""
+        return self.text + "\n" + json.dumps(self.blocks)
+
+
+@dataclass
+class Failure:
+    status: int = 500
+    error: str | None = None  # with status 200: {"ok": false, "error": ...}
+    retry_after: int | None = None
+
+
+@dataclass
+class FakeSlack:
+    clock: object | None = None
+    calls: list[Call] = field(default_factory=list)  # accepted calls, in order
+    refused: list[Call] = field(default_factory=list)  # calls answered with a failure
+    failures: list[Failure] = field(default_factory=list)
+    server: TestServer | None = None
+
+    def __post_init__(self) -> None:
+        self._ts = itertools.count(1)
+        self._arrived = asyncio.Event()
+
+    async def start(self) -> "FakeSlack":
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_post("/response/{tag}", self._response)
+        self.server = TestServer(app, host="127.0.0.1")
+        await self.server.start_server()
+        return self
+
+    async def close(self) -> None:
+        if self.server is not None:
+            await self.server.close()
+
+    @property
+    def url(self) -> str:
+        return str(self.server.make_url("")).rstrip("/")
+
+    @property
+    def api_url(self) -> str:
+        return self.url + "/api/"
+
+    def response_url(self) -> tuple[str, str]:
+        tag = uuid.uuid4().hex[:12]
+        return f"{self.url}/response/{tag}", tag
+
+    def fail(self, count: int = 1, *, status: int = 500, error: str | None = None,
+             retry_after: int | None = None) -> None:
+        """The next `count` Web API calls fail this way."""
+        self.failures += [Failure(status, error, retry_after) for _ in range(count)]
+
+    # -- what arrived ------------------------------------------------------------------------------------------
+    @property
+    def posts(self) -> list[Call]:
+        return [c for c in self.calls if c.method == "chat.postMessage"]
+
+    @property
+    def updates(self) -> list[Call]:
+        return [c for c in self.calls if c.method == "chat.update"]
+
+    def responses(self, tag: str | None = None) -> list[Call]:
+        return [c for c in self.calls if c.method == "response" and (tag is None or c.tag == tag)]
+
+    def thread(self, ts: str) -> list[Call]:
+        return [c for c in self.posts if c.thread_ts == ts]
+
+    async def wait_for(self, predicate: Callable[["FakeSlack"], object], timeout: float = 10.0):
+        """Wait (real I/O) until `predicate(self)` is truthy; return its value."""
+        async def until() -> object:
+            while True:
+                self._arrived.clear()
+                if value := predicate(self):
+                    return value
+                await self._arrived.wait()
+        return await asyncio.wait_for(until(), timeout)
+
+    async def response(self, tag: str, n: int = 1, timeout: float = 10.0) -> Call:
+        """The n-th response_url post for this tag, once it arrives."""
+        found = await self.wait_for(lambda s: len(s.responses(tag)) >= n and s.responses(tag), timeout)
+        return found[n - 1]
+
+    # -- the server ----------------------------------------------------------------------------------------------
+    def _now(self) -> float | None:
+        return self.clock.time() if self.clock is not None else None
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        body = await _body(request)
+        call = Call(method, body, self._now())
+        if not request.headers.get("Authorization", "").startswith("Bearer "):
+            return self._refuse(call, Failure(200, "not_authed"))
+        if self.failures:
+            return self._refuse(call, self.failures.pop(0))
+        answer: dict = {"ok": True}
+        if method == "chat.postMessage":
+            call.ts = f"1700000000.{next(self._ts):06d}"
+            answer.update(channel=body.get("channel"), ts=call.ts, message={"text": body.get("text")})
+        elif method == "chat.update":
+            answer.update(channel=body.get("channel"), ts=body.get("ts"), text=body.get("text"))
+        elif method == "auth.test":
+            answer.update(team_id="T_FAKE", user_id="U_BOT", bot_id="B_BOT", team="Fake")
+        self._record(call, self.calls)
+        return web.json_response(answer)
+
+    def _refuse(self, call: Call, failure: Failure) -> web.Response:
+        call.ok = False
+        self._record(call, self.refused)
+        headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
+        if failure.status == 200:
+            return web.json_response({"ok": False, "error": failure.error or "internal_error"})
+        if failure.status == 429:
+            return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers=headers)
+        return web.Response(status=failure.status, text="Slack is having a bad day", headers=headers)
+
+    async def _response(self, request: web.Request) -> web.Response:
+        call = Call("response", await _body(request), self._now(), tag=request.match_info["tag"])
+        self._record(call, self.calls)
+        return web.Response(text="ok")
+
+    def _record(self, call: Call, into: list[Call]) -> None:
+        into.append(call)
+        self._arrived.set()
+
+
+async def _body(request: web.Request) -> dict:
+    raw = await request.text()
+    if request.content_type == "application/json":
+        return json.loads(raw or "{}")
+    return {k: v[0] for k, v in parse_qs(raw).items()}

@@ -1,0 +1,125 @@
+"""Slack-side test helpers: requests signed exactly as Slack signs them, and driving the outbox and the clock."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from aiohttp import ClientResponse
+from slack_sdk.signature import SignatureVerifier
+
+from daemon.keys import SLACK_OUTBOX
+from tests.fakes.slack import Call, FakeSlack
+from tests.support import Daemon
+
+SIGNING_SECRET = "slack-signing-secret"  # what tests.support.settings_for sets
+ADMIN, MEMBER = "U_ADMIN", "U_MEMBER"
+CHANNEL = "C_ALERTS"
+
+
+def signed_headers(body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:
+    """Slack's v0 signature: HMAC-SHA256 of `v0:{timestamp}:{body}`. Bolt checks the timestamp against the
+    real time, so tests sign with it."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    return {
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": SignatureVerifier(secret).generate_signature(timestamp=ts, body=body),
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+
+
+def command_body(text: str, *, user: str, response_url: str) -> str:
+    return urlencode({
+        "token": "legacy-verification-token", "team_id": "T_FAKE", "team_domain": "fake", "channel_id": "C_OPS",
+        "channel_name": "ops", "user_id": user, "user_name": user.lower(), "command": "/xero", "text": text,
+        "api_app_id": "A_XERO", "response_url": response_url, "trigger_id": "1.2.3",
+    })
+
+
+def action_body(action_id: str, *, user: str, response_url: str, value: str | None = None,
+                url: str | None = None) -> str:
+    action = {"type": "button", "action_id": action_id, "block_id": "b1", "action_ts": "1700000000.1",
+              "text": {"type": "plain_text", "text": action_id}}
+    if value is not None:
+        action["value"] = value
+    if url is not None:
+        action["url"] = url
+    payload = {"type": "block_actions", "user": {"id": user, "username": user.lower(), "team_id": "T_FAKE"},
+               "team": {"id": "T_FAKE", "domain": "fake"}, "api_app_id": "A_XERO", "token": "legacy",
+               "trigger_id": "1.2.3", "response_url": response_url, "actions": [action],
+               "container": {"type": "message", "message_ts": "1700000000.000001", "channel_id": CHANNEL},
+               "channel": {"id": CHANNEL, "name": "alerts"}}
+    return urlencode({"payload": json.dumps(payload)})
+
+
+@dataclass
+class Sent:
+    response: ClientResponse
+    tag: str
+
+    async def ack(self) -> dict:
+        """What the acknowledgement said: Slack shows a JSON body's text/blocks, or a plain-text body as is."""
+        text = await self.response.text()
+        if self.response.content_type == "application/json":
+            return json.loads(text)
+        return {"text": text} if text else {}
+
+
+async def post_signed(daemon: Daemon, body: str, **sign: object) -> ClientResponse:
+    return await daemon.client.post("/slack/events", data=body.encode(), headers=signed_headers(body, **sign))
+
+
+async def command(daemon: Daemon, slack: FakeSlack, text: str, *, user: str = ADMIN) -> Sent:
+    url, tag = slack.response_url()
+    resp = await post_signed(daemon, command_body(text, user=user, response_url=url))
+    assert resp.status == 200, await resp.text()
+    return Sent(resp, tag)
+
+
+async def reply(daemon: Daemon, slack: FakeSlack, text: str, *, user: str = ADMIN) -> Call:
+    """Run a command that answers through response_url; its (first) answer."""
+    sent = await command(daemon, slack, text, user=user)
+    return await slack.response(sent.tag)
+
+
+async def click(daemon: Daemon, slack: FakeSlack, action_id: str, *, user: str = ADMIN, value: str | None = None,
+                url: str | None = None) -> Sent:
+    response_url, tag = slack.response_url()
+    body = action_body(action_id, user=user, response_url=response_url, value=value, url=url)
+    resp = await post_signed(daemon, body)
+    assert resp.status == 200, await resp.text()
+    return Sent(resp, tag)
+
+
+async def flush(daemon: Daemon, *, limit: int = 200) -> None:
+    """Send everything queued for Slack, moving the fake clock through the outbox's pacing and backoff."""
+    outbox = daemon.app[SLACK_OUTBOX]
+    for _ in range(limit):
+        await outbox.drain()
+        if not await outbox.pending():
+            return
+        due = outbox.next_due if outbox.next_due is not None else daemon.clock.time() + 1
+        await daemon.clock.advance(max(0.0, due - daemon.clock.time()))
+    raise AssertionError("the outbox did not empty")
+
+
+async def run_hour(daemon: Daemon, seconds: float = 3600) -> None:
+    """Move the clock an hour and let the syncs it makes due finish, stepping the clock through the Xero client's
+    retry backoff (a failing sync sleeps on the fake clock between attempts, which `daemon.advance` cannot)."""
+    await daemon.clock.advance(seconds)
+    store = daemon.store
+    for _ in range(5000):
+        due = await store.orgs.due(daemon.clock.time())
+        runs = [await store.runs.latest(org.tenant_id) for org in await store.orgs.list()]
+        if any(run and run.outcome == "running" for run in runs):
+            await daemon.clock.advance(5)  # a retry's backoff
+        elif due:  # the scheduler is picking them up (database I/O), or parked on a deadline computed just
+            await asyncio.sleep(0.002)  # before the clock jumped: a second's nudge wakes it
+            await daemon.clock.advance(1)
+        else:
+            await daemon.scheduler.idle()
+            return
+    raise AssertionError("a sync never finished")

@@ -1,0 +1,125 @@
+"""Failure alerts in the alert channel: one message per episode, repeats in its thread, "recovered" once, and the
+same across a restart. "Retry now" runs a sync; a Slack outage never breaks one."""
+
+from __future__ import annotations
+
+from daemon.keys import SLACK_OUTBOX
+from tests.slack.support import CHANNEL, MEMBER, click, flush, run_hour
+
+
+async def connected(daemon, emulator, slack) -> str:
+    await daemon.connect(emulator)
+    await daemon.advance(0)
+    await flush(daemon)
+    slack.calls.clear()  # the "Xero connected" announcement
+    return emulator.state.tenants[0].tenant_id
+
+
+def alerts(slack):
+    return [p for p in slack.posts if p.thread_ts is None]
+
+
+def field_texts(call) -> list[str]:
+    return [f["text"] for b in call.blocks if "fields" in b for f in b["fields"]]
+
+
+async def test_three_failing_hours_make_one_alert_repeats_in_its_thread_and_one_recovered(
+        make_daemon, emulator, slack):
+    daemon = await make_daemon()
+    tenant = await connected(daemon, emulator, slack)
+    emulator.state.inject_fault("503_text", tenant_id=tenant, fraction=1.0)  # Xero down for this org
+
+    await run_hour(daemon)
+    await flush(daemon)
+    [alert] = alerts(slack)
+    assert alert.body["channel"] == CHANNEL
+    assert "Xero sync failed: Demo Company (NZ)" in alert.text and "503" in alert.text
+    assert "last successful sync: 11/24/26 @ 9:00AM UTC" in alert.text
+    assert [b["text"]["text"] for b in alert.buttons()] == ["Retry now"]
+
+    await run_hour(daemon)
+    await daemon.client.close()  # a restart in the middle of the episode
+    daemon = await make_daemon()
+    await run_hour(daemon)
+    await flush(daemon)
+    assert alerts(slack) == [alert]  # the restart neither re-alerted ...
+    thread = slack.thread(alert.ts)  # ... nor forgot the thread
+    assert [c.text.split(":")[0] for c in thread] == ["Still failing (2 failed syncs in a row)",
+                                                      "Still failing (3 failed syncs in a row)"]
+    assert [u.body["ts"] for u in slack.updates] == [alert.ts, alert.ts]
+    assert "*Failed syncs*\n1" in field_texts(alert) and "*Failed syncs*\n3" in field_texts(slack.updates[-1])
+
+    emulator.state.clear_faults()
+    await run_hour(daemon)
+    await run_hour(daemon)  # a second good hour says nothing more
+    await flush(daemon)
+    assert alerts(slack) == [alert]
+    thread = slack.thread(alert.ts)
+    assert len(thread) == 3 and thread[-1].text.startswith(":white_check_mark: Recovered: Demo Company (NZ)")
+    assert "after 3 failed syncs" in thread[-1].text
+    assert sum("Recovered" in c.text for c in slack.posts) == 1
+    [episode] = await daemon.store.alerts.episodes(tenant)
+    assert episode.closed_at is not None and episode.close_reason == "recovered" and episode.repeats == 2
+
+
+async def test_a_new_failure_after_recovery_is_a_new_episode(daemon, emulator, slack):
+    tenant = await connected(daemon, emulator, slack)
+    for _ in range(2):
+        emulator.state.inject_fault("500", tenant_id=tenant, fraction=1.0)
+        await run_hour(daemon)
+        emulator.state.clear_faults()
+        await run_hour(daemon)
+    await flush(daemon)
+    first, second = alerts(slack)
+    assert first.ts != second.ts
+    assert len(slack.thread(first.ts)) == len(slack.thread(second.ts)) == 1
+
+
+async def test_retry_now_runs_a_sync_and_its_success_closes_the_episode(daemon, emulator, slack):
+    tenant = await connected(daemon, emulator, slack)
+    emulator.state.inject_fault("offline", tenant_id=tenant, fraction=1.0)
+    await run_hour(daemon)
+    await flush(daemon)
+    [alert] = alerts(slack)
+    [retry] = alert.buttons()
+    refused = await click(daemon, slack, retry["action_id"], value=retry["value"], user=MEMBER)
+    assert "Only admins can run `/xero sync`" in (await slack.response(refused.tag)).text
+    emulator.state.clear_faults()
+    sent = await click(daemon, slack, retry["action_id"], value=retry["value"])
+    assert "Retrying now" in (await slack.response(sent.tag)).text
+    result = await slack.response(sent.tag, 2)
+    assert "Synced Demo Company (NZ)" in result.text and result.body["replace_original"] is False
+    await flush(daemon)
+    assert slack.thread(alert.ts)[-1].text.startswith(":white_check_mark: Recovered")
+
+
+async def test_a_slack_outage_never_breaks_a_sync_and_loses_no_alert(daemon, emulator, slack):
+    tenant = await connected(daemon, emulator, slack)
+    slack.fail(10_000, status=200, error="internal_error")  # Slack refuses everything for a while
+    emulator.state.inject_fault("502", tenant_id=tenant, fraction=1.0)
+    await run_hour(daemon)
+    emulator.state.clear_faults()
+    await run_hour(daemon)
+    runs = await daemon.store.runs.list(tenant)
+    assert [r.outcome for r in runs[:2]] == ["success", "failed"]  # both syncs ran and were recorded
+    await daemon.app[SLACK_OUTBOX].drain()
+    assert slack.posts == [] and slack.refused and await daemon.app[SLACK_OUTBOX].pending() == 3
+    slack.failures.clear()
+    await flush(daemon)  # Slack is back: the alert, then "recovered" in its thread
+    [alert] = alerts(slack)
+    assert "Xero sync failed" in alert.text
+    assert slack.thread(alert.ts)[0].text.startswith(":white_check_mark: Recovered")
+
+
+async def test_a_revoked_grant_alerts_every_org_it_reaches_once(daemon, emulator, slack):
+    await connected(daemon, emulator, slack)
+    emulator.state.revoke_grant()
+    await run_hour(daemon)
+    await run_hour(daemon)
+    await flush(daemon)
+    posted = alerts(slack)
+    assert sorted(a.text.split(".")[0] for a in posted) == [
+        ":closed_lock_with_key: Xero needs re-authorization: Demo Company (NZ)",
+        ":closed_lock_with_key: Xero needs re-authorization: Demo Company (UK)"]
+    assert all([b["text"]["text"] for b in a.buttons()] == ["Re-authorize Xero"] for a in posted)
+    assert [p for p in slack.posts if p.thread_ts] == []
