@@ -39,6 +39,11 @@ class Scheduler:
         self._deadline = 0.0
         self._loop_task: asyncio.Task | None = None
 
+    @property
+    def busy(self) -> bool:
+        """A scheduled sync is in flight (or waiting for its turn)."""
+        return bool(self._tasks)
+
     def wake(self) -> None:
         """Look for due orgs now (after a connect, an enable, a reset)."""
         self._wake.set()

@@ -114,7 +114,7 @@ async def run_hour(daemon: Daemon, seconds: float = 3600) -> None:
     for _ in range(5000):
         due = await store.orgs.due(daemon.clock.time())
         runs = [await store.runs.latest(org.tenant_id) for org in await store.orgs.list()]
-        if any(run and run.outcome == "running" for run in runs):
+        if daemon.scheduler.busy or any(run and run.outcome == "running" for run in runs):
             await daemon.clock.advance(5)  # a retry's backoff
         elif due:  # the scheduler is picking them up (database I/O), or parked on a deadline computed just
             await asyncio.sleep(0.002)  # before the clock jumped: a second's nudge wakes it
