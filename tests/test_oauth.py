@@ -1,0 +1,101 @@
+"""The browser side of the consent flow: every way it can go wrong shows a clear page and changes nothing."""
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from tests.support import follow_consent
+
+
+async def snapshot(daemon) -> tuple:
+    """What a failed flow must not change: grants, orgs, runs."""
+    rows = []
+    for table in ("grants", "orgs", "runs"):
+        rows.append(await daemon.store.db.fetchall(f"SELECT * FROM {table}"))
+    return tuple(tuple(tuple(r) for r in t) for t in rows)
+
+
+async def start(daemon, link: str):
+    """Our /oauth/start: the redirect to Xero's authorize URL, and the state it carries."""
+    parts = urlsplit(link)
+    resp = await daemon.client.get(f"{parts.path}?{parts.query}", allow_redirects=False)
+    assert resp.status == 302
+    location = resp.headers["Location"]
+    return location, parse_qs(urlsplit(location).query)
+
+
+async def test_start_redirects_to_the_authorize_url_with_state_and_pkce(daemon, settings):
+    location, query = await start(daemon, daemon.service.flows.connect_link(slack_user="U1"))
+    assert location.startswith(settings.xero_authorize_url)
+    assert query["response_type"] == ["code"] and query["client_id"] == ["emulator-client"]
+    assert query["redirect_uri"] == [settings.redirect_uri] and query["code_challenge_method"] == ["S256"]
+    assert "offline_access" in query["scope"][0].split() and len(query["state"][0]) >= 32
+
+
+async def test_a_connect_link_works_once(daemon, emulator):
+    link = daemon.service.flows.connect_link(slack_user="U1")
+    assert (await follow_consent(daemon, emulator, link)).status == 200
+    parts = urlsplit(link)
+    again = await daemon.client.get(f"{parts.path}?{parts.query}", allow_redirects=False)
+    assert again.status == 400 and "already been used" in await again.text()
+
+
+async def test_a_connect_link_expires_after_ten_minutes(daemon, emulator):
+    link = daemon.service.flows.connect_link(slack_user="U1")
+    await daemon.clock.advance(601)
+    parts = urlsplit(link)
+    resp = await daemon.client.get(f"{parts.path}?{parts.query}")
+    assert resp.status == 400 and "invalid or has expired" in await resp.text()
+
+
+@pytest.mark.parametrize("query", [
+    {},                                                   # no state at all
+    {"state": "forged-state", "code": "whatever"},        # a state we never issued
+])
+async def test_a_missing_or_forged_state_changes_nothing(daemon, query):
+    before = await snapshot(daemon)
+    resp = await daemon.client.get("/oauth/callback", params=query)
+    assert resp.status == 400 and "Xero was not connected" in await resp.text()
+    assert await snapshot(daemon) == before
+
+
+async def test_a_reused_state_changes_nothing(daemon, emulator):
+    emulator.state.auto_approve = True
+    location, _ = await start(daemon, daemon.service.flows.connect_link(slack_user="U1"))
+    async with daemon.client.session.get(location, allow_redirects=False) as consent:
+        back = {k: v[0] for k, v in parse_qs(urlsplit(consent.headers["Location"]).query).items()}
+    assert (await daemon.client.get("/oauth/callback", params=back)).status == 200
+    await daemon.advance(0)  # the first syncs of the new connection
+    before = await snapshot(daemon)
+    replay = await daemon.client.get("/oauth/callback", params=back)
+    assert replay.status == 400 and "already used" in await replay.text()
+    assert await snapshot(daemon) == before
+
+
+async def test_an_expired_state_changes_nothing(daemon, emulator):
+    location, query = await start(daemon, daemon.service.flows.connect_link(slack_user="U1"))
+    async with daemon.client.session.get(location, allow_redirects=False) as consent:
+        back = {k: v[0] for k, v in parse_qs(urlsplit(consent.headers["Location"]).query).items()}
+    await daemon.clock.advance(601)  # the user took more than ten minutes on Xero's screen
+    before = await snapshot(daemon)
+    resp = await daemon.client.get("/oauth/callback", params=back)
+    assert resp.status == 400 and "expired" in await resp.text()
+    assert await snapshot(daemon) == before
+
+
+async def test_access_denied_shows_a_clear_page_and_changes_nothing(daemon, emulator):
+    _, query = await start(daemon, daemon.service.flows.connect_link(slack_user="U1"))
+    before = await snapshot(daemon)
+    resp = await daemon.client.get("/oauth/callback", params={"error": "access_denied", "state": query["state"][0]})
+    assert resp.status == 400 and "you declined access" in await resp.text()
+    assert await snapshot(daemon) == before
+
+
+async def test_a_failed_code_exchange_changes_nothing_and_leaks_no_secret(daemon, emulator):
+    _, query = await start(daemon, daemon.service.flows.connect_link(slack_user="U1"))
+    before = await snapshot(daemon)
+    resp = await daemon.client.get("/oauth/callback", params={"code": "not-a-real-code", "state": query["state"][0]})
+    page = await resp.text()
+    assert resp.status == 400 and "Connecting to Xero failed" in page
+    assert "emulator-secret" not in page and "not-a-real-code" not in page
+    assert await snapshot(daemon) == before
