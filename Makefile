@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install clean
+.PHONY: run test bench install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,12 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/full_sync.py
+	$(BIN)/python bench/incremental_sync.py
+	$(BIN)/python bench/many_orgs.py
+	$(BIN)/python -m bench.slack_burst
 
 clean:
 	rm -rf $(VENV) build *.egg-info

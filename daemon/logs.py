@@ -18,8 +18,10 @@ def _redact(_, __, event_dict: dict) -> dict:
     return event_dict
 
 
-def configure(level: str = "info", *, json: bool | None = None, file: TextIO | None = None) -> None:
-    """Log to `file` (standard error by default): JSON lines unless it is a terminal."""
+def configure(level: str = "info", *, json: bool | None = None, file: TextIO | None = None,
+              cache: bool = True) -> None:
+    """Log to `file` (standard error by default): JSON lines unless it is a terminal. `cache=False` (tests) lets
+    a later call reconfigure loggers that have already been used."""
     file = file or sys.stderr
     json = not file.isatty() if json is None else json
     renderer = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
@@ -34,5 +36,5 @@ def configure(level: str = "info", *, json: bool | None = None, file: TextIO | N
         ],
         wrapper_class=structlog.make_filtering_bound_logger(getattr(logging, level.upper())),
         logger_factory=structlog.PrintLoggerFactory(file=file),
-        cache_logger_on_first_use=True,
+        cache_logger_on_first_use=cache,
     )

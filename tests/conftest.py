@@ -17,7 +17,7 @@ from xero_emulator import EMULATOR, EmulatorConfig
 from xero_emulator import create_app as create_emulator
 
 
-logs.configure("warning", json=False)
+logs.configure("warning", json=False, cache=False)
 
 
 @pytest.fixture

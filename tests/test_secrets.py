@@ -8,7 +8,7 @@ from daemon import logs
 
 async def test_no_secret_in_any_log_line(daemon, emulator, settings):
     out = io.StringIO()
-    logs.configure("debug", json=True, file=out)
+    logs.configure("debug", json=True, file=out, cache=False)
     try:
         await daemon.connect(emulator)
         await daemon.advance(0)
@@ -19,7 +19,7 @@ async def test_no_secret_in_any_log_line(daemon, emulator, settings):
         tenant = emulator.state.tenants[0].tenant_id
         grant = await daemon.store.grants.get((await daemon.store.orgs.get(tenant)).grant_id)
     finally:
-        logs.configure("warning", json=False)
+        logs.configure("warning", json=False, cache=False)
     text = out.getvalue()
     assert "xero.token_refreshed" in text and "sync.run_finished" in text  # the log did capture the story
     secrets = [grant.tokens.access_token, grant.tokens.refresh_token, settings.xero_client_secret,

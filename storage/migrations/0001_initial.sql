@@ -40,7 +40,9 @@ CREATE TABLE watermarks (
     PRIMARY KEY (tenant_id, entity)
 ) WITHOUT ROWID;
 
--- Synced records: the full JSON as Xero sent it.
+-- Synced records: the full JSON as Xero sent it. An ordinary rowid table: a record's JSON is 1-2 KB, far above
+-- the size where SQLite advises WITHOUT ROWID (measured: ~9 s of a 100,000-invoice first sync inside SQLite
+-- with WITHOUT ROWID, ~2 s without).
 CREATE TABLE records (
     tenant_id  TEXT NOT NULL REFERENCES orgs(tenant_id) ON DELETE CASCADE,
     entity     TEXT NOT NULL,
@@ -51,7 +53,7 @@ CREATE TABLE records (
     data       TEXT NOT NULL,
     synced_at  REAL NOT NULL,
     PRIMARY KEY (tenant_id, entity, xero_id)
-) WITHOUT ROWID;
+);
 
 -- Sync runs, and what each changed per entity.
 CREATE TABLE runs (
