@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import AsyncIterator, Iterable
 
 from storage.db import Database, Tx
@@ -16,6 +18,26 @@ UPSERT = (
     " WHERE excluded.updated_ms > records.updated_ms OR records.deleted = 1"
     " OR (excluded.updated_ms = records.updated_ms AND excluded.data IS NOT records.data)"
 )
+_VALUES = " VALUES (?, ?, ?, ?, ?, ?, ?)"
+# A page is upserted a few hundred rows per statement, not one statement per row: SQLite releases Python's GIL
+# around every statement step, and with the next page being decoded on another thread, a per-row statement waited
+# for the GIL a thousand times a page (measured: 30 pages took 37 s instead of 0.3 s). Bound by SQLite's variable
+# limit (999 before 3.32).
+ROWS_PER_STATEMENT = 1000 if sqlite3.sqlite_version_info >= (3, 32) else 999 // 7
+
+
+# Unpaged entities are read whole: what is not in the answer any more vanished from Xero (Items are hard-deleted).
+_VANISHED = (
+    "UPDATE records SET status = 'DELETED', deleted = 1, synced_at = synced_at"
+    " WHERE tenant_id = ? AND entity = ? AND deleted = 0 AND xero_id NOT IN (SELECT value FROM json_each(?))"
+)
+
+
+@lru_cache(maxsize=32)
+def _upsert_rows(n: int) -> str:
+    """UPSERT for `n` rows in one statement (rows are applied in order, exactly as n single-row upserts)."""
+    head, tail = UPSERT.split(_VALUES)
+    return head + " VALUES " + ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * n) + tail
 
 
 @dataclass(frozen=True)
@@ -43,26 +65,25 @@ class Records:
     ) -> int:
         """Upsert one page, count it on the run, and (on the entity's last page) advance its watermark and mark
         records that vanished as deleted: all in one transaction. Returns how many records changed."""
-        params = [(tenant_id, entity, r.xero_id, r.status, r.updated_ms, r.data, now) for r in rows]
-        async with self._db.transaction() as tx:
-            changed = await tx.executemany(UPSERT, params)
-            if seen_all is not None:
-                changed += await self._mark_vanished(tx, tenant_id, entity, list(seen_all))
-            await tx.execute(
+        batches = [[v for r in rows[i:i + ROWS_PER_STATEMENT]
+                    for v in (tenant_id, entity, r.xero_id, r.status, r.updated_ms, r.data, now)]
+                   for i in range(0, len(rows), ROWS_PER_STATEMENT)]
+        seen = json.dumps(list(seen_all)) if seen_all is not None else None
+
+        def write(conn: sqlite3.Connection) -> int:  # on the writer's thread, inside the transaction
+            changed = sum(conn.execute(_upsert_rows(len(params) // 7), params).rowcount for params in batches)
+            if seen is not None:
+                changed += conn.execute(_VANISHED, (tenant_id, entity, seen)).rowcount
+            conn.execute(
                 "INSERT INTO run_entities (run_id, entity, changed, pages) VALUES (?, ?, ?, 1)"
                 " ON CONFLICT (run_id, entity) DO UPDATE SET changed = changed + excluded.changed, pages = pages + 1",
                 (run_id, entity, changed),
             )
             if watermark_ms is not None:
-                await set_watermark(tx, tenant_id, entity, watermark_ms)
-        return changed
+                conn.execute(_watermark_sql(force=False), (tenant_id, entity, watermark_ms))
+            return changed
 
-    async def _mark_vanished(self, tx: Tx, tenant_id: str, entity: str, seen: list[str]) -> int:
-        return await tx.execute(
-            "UPDATE records SET status = 'DELETED', deleted = 1, synced_at = synced_at"
-            " WHERE tenant_id = ? AND entity = ? AND deleted = 0 AND xero_id NOT IN (SELECT value FROM json_each(?))",
-            (tenant_id, entity, json.dumps(seen)),
-        )
+        return await self._db.write(write)
 
     async def counts(self, tenant_id: str) -> dict[str, int]:
         rows = await self._db.fetchall(
@@ -109,12 +130,13 @@ class Records:
 
 async def set_watermark(tx: Tx, tenant_id: str, entity: str, updated_ms: int | None, *, force: bool = False) -> None:
     """Advance an entity's watermark (never backwards, unless `force`: a reset)."""
+    await tx.execute(_watermark_sql(force=force), (tenant_id, entity, updated_ms))
+
+
+def _watermark_sql(*, force: bool) -> str:
     keep = "excluded.updated_ms" if force else "MAX(COALESCE(watermarks.updated_ms, 0), excluded.updated_ms)"
-    await tx.execute(
-        "INSERT INTO watermarks (tenant_id, entity, updated_ms) VALUES (?, ?, ?)"
-        f" ON CONFLICT (tenant_id, entity) DO UPDATE SET updated_ms = {keep}",
-        (tenant_id, entity, updated_ms),
-    )
+    return ("INSERT INTO watermarks (tenant_id, entity, updated_ms) VALUES (?, ?, ?)"
+            f" ON CONFLICT (tenant_id, entity) DO UPDATE SET updated_ms = {keep}")
 
 
 def _record(row) -> dict:

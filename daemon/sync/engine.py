@@ -17,7 +17,7 @@ import structlog
 
 from daemon.clock import Clock
 from daemon.sync.entities import ENTITIES, OVERLAP_SECONDS, PAGE_SIZE, Entity
-from daemon.xero.client import CallStats, XeroClient
+from daemon.xero.client import CallStats, XeroClient, off_loop
 from daemon.xero.dates import if_modified_since, to_ms
 from storage import Store
 from storage.orgs import Org
@@ -107,7 +107,7 @@ class SyncEngine:
 
 async def _rows(entity: Entity, items: list[dict]) -> list[Row]:
     if len(items) > THREAD_ENCODE_ROWS:
-        return await asyncio.to_thread(_encode, entity, items)
+        return await off_loop(_encode, entity, items)
     return _encode(entity, items)
 
 

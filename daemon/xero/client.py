@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any, Callable
 
 import aiohttp
 import structlog
@@ -24,6 +26,17 @@ from daemon.xero.tokens import TokenManager
 log = structlog.get_logger(__name__)
 
 THREAD_PARSE_BYTES = 256 * 1024  # parse bigger bodies off the event loop
+
+# One thread for the CPU-bound decoding of every sync (bodies parsed here, rows encoded by the engine). JSON work
+# holds the GIL, so more threads decode no faster; they only take turns with the event loop for the GIL, and with
+# the default executor's six threads busy the loop waited up to 77 ms for it (bench/many_orgs.py). Module-level
+# like the default executor: it works from any event loop, and its idle thread costs nothing.
+_DECODER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xero-decode")
+
+
+async def off_loop(fn: Callable[..., Any], *args: Any) -> Any:
+    """Run CPU-bound decoding on the decoder thread, one job at a time across all syncs."""
+    return await asyncio.get_running_loop().run_in_executor(_DECODER, fn, *args)
 
 
 @dataclass
@@ -122,7 +135,7 @@ class _TokenExpired(XeroError):
 async def _parse(body: bytes, path: str) -> dict:
     try:
         if len(body) > THREAD_PARSE_BYTES:
-            return await asyncio.to_thread(json.loads, body)
+            return await off_loop(json.loads, body)
         return json.loads(body)
     except ValueError:
         raise XeroTransientError(f"{path}: Xero sent a body that is not JSON") from None

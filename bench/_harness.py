@@ -1,0 +1,340 @@
+"""What every benchmark shares: the emulator in its own process, the daemon in this one (create_app on a real
+loopback port), the consent flow, and the meters (peak RSS, the longest event-loop block).
+
+Everything listens on and talks to 127.0.0.1 only. Nothing here is imported by the daemon or the tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import os
+import re
+import resource
+import select
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import AsyncIterator
+
+import aiohttp
+from aiohttp import web
+
+from daemon import logs
+from daemon.app import create_app
+from daemon.keys import SERVICE, STORE
+from daemon.settings import Settings
+from daemon.sync.entities import ENTITIES, PAGE_SIZE
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+SECRET = "bench-secret-key"
+SIGNING_SECRET = "bench-signing-secret"
+API = "/api.xro/2.0/"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Emulator:
+    """`python -m xero_emulator` in its own process, so its cost is not ours and it has its own event loop."""
+
+    def __init__(self, *args: str, app_minute_limit: int | None = None, start_limit: float = 300.0) -> None:
+        if app_minute_limit:  # the same emulator, with its app-wide minute limit set (bench/_emulator.py)
+            launcher = [str(ROOT / "bench" / "_emulator.py"), "--app-minute-limit", str(app_minute_limit)]
+        else:
+            launcher = ["-m", "xero_emulator"]
+        cmd = [sys.executable, *launcher, "--port", "0", "--auto-approve", *args]
+        self.log = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=self.log, text=True)
+        started = time.monotonic()
+        ready, _, _ = select.select([self.proc.stdout], [], [], start_limit)
+        line = self.proc.stdout.readline() if ready else ""
+        match = re.search(r"http://127\.0\.0\.1:\d+", line)
+        if not match:
+            self.stop()
+            self.log.seek(0)
+            raise RuntimeError(f"the emulator did not start: {line!r} {self.log.read()[-2000:]!r}")
+        self.url = match.group(0)
+        self.start_seconds = time.monotonic() - started
+
+    def control(self, path: str, method: str = "GET", body: dict | None = None):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.url + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=120) as resp:
+            return json.loads(resp.read() or b"null")
+
+    def tenants(self) -> list[dict]:
+        return self.control("/_control/tenants")
+
+    def api_calls(self) -> list[dict]:
+        return [c for c in self.control("/_control/calls") if c["path"].startswith(API)]
+
+    def clear_calls(self) -> None:
+        self.control("/_control/calls", "DELETE")
+
+    def clock_now(self) -> tuple[float, float]:
+        """(the emulator clock's time, the wall-clock time it was read at): an unauthenticated GET /connections is
+        answered 401 and logged with the emulator clock's time."""
+        before = time.time()
+        try:
+            urllib.request.urlopen(self.url + "/connections", timeout=10).close()
+        except urllib.error.HTTPError:
+            pass
+        after = time.time()
+        logged = [c for c in self.control("/_control/calls") if c["path"] == "/connections"]
+        return logged[-1]["time"], (before + after) / 2
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the emulator process has used."""
+        with open(f"/proc/{self.proc.pid}/stat") as stat:
+            fields = stat.read().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def rss_mb(self) -> float:
+        return _status_kb(self.proc.pid, "VmRSS") / 1024
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc.stdout.close()
+
+
+def settings_for(emulator_url: str, data_dir: Path, port: int, **extra: str) -> Settings:
+    return Settings.from_env({
+        "XERO_CLIENT_ID": "emulator-client", "XERO_CLIENT_SECRET": "emulator-secret",
+        "XERO_AUTHORIZE_URL": f"{emulator_url}/identity/connect/authorize",
+        "XERO_TOKEN_URL": f"{emulator_url}/connect/token", "XERO_REVOKE_URL": f"{emulator_url}/connect/revocation",
+        "XERO_CONNECTIONS_URL": f"{emulator_url}/connections", "XERO_API_URL": f"{emulator_url}/api.xro/2.0",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SECRET_KEY": SECRET,
+        "DATABASE_URL": f"sqlite:///{data_dir}/xero-syncd.db", "HOST": "127.0.0.1", "PORT": str(port),
+        "PUBLIC_URL": f"http://127.0.0.1:{port}", "LOG_LEVEL": "warning", **extra,
+    })
+
+
+@asynccontextmanager
+async def daemon(emulator: Emulator, **create_kwargs) -> AsyncIterator[web.Application]:
+    """The daemon's app (`create_app`) served on a free loopback port, over a fresh SQLite file, as
+    `xero-syncd run` serves it; `extra_env` adds settings."""
+    logs.configure("warning", json=True)
+    extra = create_kwargs.pop("extra_env", {})
+    with tempfile.TemporaryDirectory(prefix="xero-syncd-bench-") as data:
+        port = free_port()
+        app = create_app(settings_for(emulator.url, Path(data), port, **extra), **create_kwargs)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        app["bench_url"] = f"http://127.0.0.1:{port}"
+        try:
+            yield app
+        finally:
+            await runner.cleanup()
+
+
+async def connect(app: web.Application) -> str:
+    """Follow a signed /xero auth link through the emulator's auto-approving consent back to our callback."""
+    link = app[SERVICE].flows.connect_link(slack_user="U_BENCH")
+    async with aiohttp.ClientSession() as session:
+        async with session.get(link, timeout=aiohttp.ClientTimeout(total=120)) as resp:
+            text = await resp.text()
+            if resp.status != 200:
+                raise RuntimeError(f"connect failed: HTTP {resp.status}: {text[:300]}")
+            return text
+
+
+async def wait_for_runs(app: web.Application, tenant_ids: list[str], *, limit: float, runs_before: int = 0,
+                        every: float = 0.1) -> list:
+    """Wait until every org has a finished run newer than run id `runs_before`; each org's first such run.
+
+    Polls one COUNT query (not a query per org: with 200 orgs that would load the reader it measures)."""
+    store = app[STORE]
+    deadline = time.monotonic() + limit
+    sql = ("SELECT COUNT(DISTINCT tenant_id) AS n FROM runs WHERE id > ? AND outcome != 'running'"
+           " AND tenant_id IN (SELECT value FROM json_each(?))")
+    wanted = json.dumps(tenant_ids)
+    while (await store.db.fetchone(sql, (runs_before, wanted)))["n"] < len(tenant_ids):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"not every org finished syncing within {limit} s")
+        await asyncio.sleep(every)
+    firsts = await store.db.fetchall(
+        "SELECT tenant_id, MIN(id) AS id FROM runs WHERE id > ? AND outcome != 'running' GROUP BY tenant_id",
+        (runs_before,))
+    by_tenant = {row["tenant_id"]: row["id"] for row in firsts}
+    return [await store.runs.get(by_tenant[t]) for t in tenant_ids]
+
+
+async def run_count(app: web.Application) -> int:
+    return (await app[STORE].db.fetchone("SELECT COUNT(*) AS n FROM runs"))["n"]
+
+
+def unpaced_pacer(clock=None):
+    """A Pacer whose minute budgets never bind (the emulator runs without --limits): what the daemon itself can
+    do, rather than what Xero's 60 calls a minute per org allow. Xero's 5 calls in flight per org stay."""
+    from daemon.clock import SystemClock
+    from daemon.xero.pacing import Pacer
+
+    return Pacer(clock or SystemClock(), per_minute=10**9, app_per_minute=10**9)
+
+
+def least_time_under_limits(calls_per_org: list[int], *, per_org: int = 60, per_app: int = 10_000,
+                            minute: float = 60.0) -> float:
+    """The least time (clock seconds from the first call to the last call's start) that rolling-window limits
+    allow: with at most L calls in any window of `minute`, N calls need floor((N - 1) / L) full windows."""
+    org_bound = max((max(0, n - 1) // per_org for n in calls_per_org), default=0) * minute
+    app_bound = max(0, sum(calls_per_org) - 1) // per_app * minute
+    return float(max(org_bound, app_bound))
+
+
+def minimum_calls(counts: dict[str, int], entities: tuple[str, ...]) -> dict[str, int]:
+    """The fewest API calls a sync from empty can make: ceil(records / pageSize) per paged entity (at least one:
+    an empty entity is still asked), one per unpaged entity."""
+    return {name: max(1, math.ceil(counts.get(name, 0) / PAGE_SIZE)) if ENTITIES[name].paged else 1
+            for name in entities}
+
+
+def calls_by_entity(calls: list[dict]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for call in calls:
+        name = call["path"][len(API):].split("/")[0]
+        out[name] = out.get(name, 0) + 1
+    return out
+
+
+# -- meters ------------------------------------------------------------------------------------------------------
+def _status_kb(pid: int | str, field: str) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set since start or the last `reset_peak_rss()` (VmHWM; without /proc, the
+    lifetime peak ru_maxrss)."""
+    try:
+        return _status_kb("self", "VmHWM") / 1024
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def reset_peak_rss() -> bool:
+    """Start the VmHWM high-water mark afresh (Linux: write 5 to clear_refs); False when not allowed."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+class LoopMonitor:
+    """The longest time the event loop was blocked, two ways (debug mode stays off):
+
+    - a task that sleeps 5 ms in a loop and records the largest overshoot (what any coroutine waiting on the loop
+      would have felt);
+    - every callback the loop runs is timed (what asyncio's debug-mode `slow_callback_duration` reports, without
+      debug mode's other costs), keeping the slowest with its name, so a block can be traced to its cause.
+    """
+
+    TICK = 0.005
+
+    def __init__(self) -> None:
+        self.max_overshoot = 0.0
+        self.slowest: list[tuple[float, str]] = []
+        self._task: asyncio.Task | None = None
+        self._orig_run = None
+
+    def start(self) -> "LoopMonitor":
+        self._task = asyncio.create_task(self._tick(), name="bench-loop-monitor")
+        self._patch()
+        return self
+
+    async def _tick(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            before = loop.time()
+            await asyncio.sleep(self.TICK)
+            self.max_overshoot = max(self.max_overshoot, loop.time() - before - self.TICK)
+
+    def _patch(self) -> None:
+        handle_cls = asyncio.events.Handle
+        self._orig_run = orig = handle_cls._run
+        monitor = self
+        clock = time.perf_counter
+
+        def timed_run(handle):
+            began = clock()
+            orig(handle)
+            took = clock() - began
+            if took > 0.010:
+                monitor._note(took, handle)
+
+        handle_cls._run = timed_run
+
+    def _note(self, took: float, handle) -> None:
+        self.slowest.append((took, _describe(handle)))
+        self.slowest.sort(key=lambda x: -x[0])
+        del self.slowest[5:]
+
+    async def stop(self) -> None:
+        if self._orig_run is not None:
+            asyncio.events.Handle._run = self._orig_run
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    def report(self) -> dict:
+        return {"max_overshoot_ms": round(self.max_overshoot * 1000, 1),
+                "slowest_callback_ms": round(self.slowest[0][0] * 1000, 1) if self.slowest else 0.0,
+                "slowest_callbacks": [{"ms": round(t * 1000, 1), "what": w} for t, w in self.slowest]}
+
+
+def _describe(handle) -> str:
+    cb = getattr(handle, "_callback", None)
+    owner = getattr(cb, "__self__", None)
+    if isinstance(owner, asyncio.Task):
+        coro = owner.get_coro()
+        frame = getattr(coro, "cr_frame", None)
+        where = f"{frame.f_code.co_filename.rsplit('/', 2)[-2:]}:{frame.f_lineno}" if frame else ""
+        return f"task {owner.get_name()} {getattr(coro, '__qualname__', coro)} {where}"
+    return repr(cb)[:160]
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    k = max(0, min(len(ordered) - 1, math.ceil(p / 100 * len(ordered)) - 1))
+    return ordered[k]
+
+
+def write_result(name: str, result: dict) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(result, indent=2, sort_keys=False) + "\n")
+    return path
+
+
+def machine() -> dict:
+    return {"cpus": os.cpu_count(), "python": sys.version.split()[0], "platform": sys.platform}
+
+
+def verdict(ok: bool) -> str:
+    return "OK" if ok else "MISSED"

@@ -1,0 +1,130 @@
+"""Benchmark 2: incremental syncs of the large organisation: with 1% of its invoices changed, then with nothing changed.
+
+    .venv/bin/python bench/incremental_sync.py [--invoices 100000 --contacts 20000 --payments 50000 --changed 0.01]
+
+Same set-up as benchmark 1 (emulator in its own process, the daemon here, a first sync from empty, minute budgets
+lifted so the set-up does not wait two minutes on Xero's 60 calls a minute). Then 1% of the invoices are edited
+through the emulator's control API (concurrent batches), a sync runs; then a sync runs with nothing changed.
+Prints API calls and wall time of each; writes bench/results/incremental_sync.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+import aiohttp
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _harness as h  # noqa: E402
+import full_sync  # noqa: E402
+from daemon.keys import SERVICE, SETTINGS  # noqa: E402
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--invoices", type=int, default=100_000)
+    p.add_argument("--contacts", type=int, default=20_000)
+    p.add_argument("--payments", type=int, default=50_000)
+    p.add_argument("--changed", type=float, default=0.01, help="share of invoices edited before the first incremental")
+    p.add_argument("--batch", type=int, default=50, help="control-API edits in flight at once")
+    p.add_argument("--limit", type=float, default=600)
+    p.set_defaults(xero_pacing=False)
+    return p.parse_args(argv)
+
+
+def invoice_ids(db: Path, every: int) -> list[str]:
+    """Every `every`-th stored invoice id (ids are random UUIDs, so this is spread over the whole history)."""
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30) as conn:
+        ids = [r[0] for r in conn.execute("SELECT xero_id FROM records WHERE entity = 'Invoices' ORDER BY xero_id")]
+    return ids[::every]
+
+
+async def edit(emu: h.Emulator, tenant: str, ids: list[str], batch: int) -> float:
+    """Edit each invoice's Reference through the control API, `batch` requests in flight; seconds taken."""
+    began = time.perf_counter()
+    gate = asyncio.Semaphore(batch)
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=batch)) as session:
+        async def one(i: int, invoice: str) -> None:
+            async with gate, session.post(f"{emu.url}/_control/records/{tenant}/Invoices/{invoice}",
+                                          json={"action": "update", "changes": {"Reference": f"bench edit {i}"}}) as r:
+                if r.status != 200:
+                    raise RuntimeError(f"control API refused an edit: {r.status} {await r.text()}")
+        await asyncio.gather(*(one(i, x) for i, x in enumerate(ids)))
+    return time.perf_counter() - began
+
+
+async def timed_sync(app, emu: h.Emulator, tenant: str) -> dict:
+    emu.clear_calls()
+    began = time.perf_counter()
+    report = await app[SERVICE].sync(tenant, trigger="manual")
+    wall = time.perf_counter() - began
+    calls = emu.api_calls()
+    return {"outcome": report.run.outcome, "wall_seconds": round(wall, 3), "api_calls": len(calls),
+            "api_calls_by_entity": h.calls_by_entity(calls), "changed": report.run.changed,
+            "non_200": sum(1 for c in calls if c["status"] != 200)}
+
+
+async def run(emu: h.Emulator, args: argparse.Namespace) -> dict:
+    tenant = emu.tenants()[0]["tenant_id"]
+    async with h.daemon(emu, pacer=h.unpaced_pacer()) as app:
+        began = time.perf_counter()
+        await h.connect(app)
+        (first,) = await h.wait_for_runs(app, [tenant], limit=args.limit)
+        setup = time.perf_counter() - began
+        entities = app[SETTINGS].sync_entities
+        ids = invoice_ids(app[SETTINGS].database_path, max(1, round(1 / args.changed)))
+        edit_seconds = await edit(emu, tenant, ids, args.batch)
+        some = await timed_sync(app, emu, tenant)
+        none = await timed_sync(app, emu, tenant)
+    # An incremental read asks from the watermark minus a 10 s overlap, so it also re-reads the record(s) at the
+    # watermark: 1,000 edited invoices come back as 1,001 records, i.e. two pages.
+    expected_some = {e: 1 for e in entities}
+    expected_some["Invoices"] = math.ceil((len(ids) + 1) / 1000)
+    return {"benchmark": "incremental_sync", "machine": h.machine(), "first_sync_outcome": first.outcome,
+            "first_sync_seconds": round(setup, 2), "edited_invoices": len(ids),
+            "edit_seconds": round(edit_seconds, 2), "entities": len(entities),
+            "one_percent_changed": some, "expected_calls_one_percent": sum(expected_some.values()),
+            "nothing_changed": none, "expected_calls_nothing_changed": len(entities),
+            "pacing": "lifted (per-org and app minute budgets off), as in benchmark 1"}
+
+
+def show(r: dict) -> None:
+    some, none = r["one_percent_changed"], r["nothing_changed"]
+    print(f"incremental sync of the large org (first sync {r['first_sync_seconds']:.1f} s, {r['first_sync_outcome']})")
+    print(f"  {r['edited_invoices']:,} invoices edited through the control API in {r['edit_seconds']:.1f} s")
+    print(f"  1% changed:      {some['wall_seconds'] * 1000:7.0f} ms  {some['api_calls']} API calls"
+          f" (expected {r['expected_calls_one_percent']}: one per entity, Invoices"
+          f" {some['api_calls_by_entity'].get('Invoices')} pages for {r['edited_invoices']:,} + the overlap record)"
+          f"  changed {_nonzero(some['changed'])}  {some['outcome']}")
+    ok = none["api_calls"] == r["expected_calls_nothing_changed"] and all(
+        n == 1 for n in none["api_calls_by_entity"].values())
+    print(f"  nothing changed: {none['wall_seconds'] * 1000:7.0f} ms  {none['api_calls']} API calls"
+          f" (target exactly one per entity = {r['expected_calls_nothing_changed']})  {h.verdict(ok)}"
+          f"  changed {sum(none['changed'].values())}  {none['outcome']}")
+
+
+def _nonzero(changed: dict[str, int]) -> str:
+    return ", ".join(f"{k} {v:,}" for k, v in changed.items() if v) or "nothing"
+
+
+async def main(argv: list[str] | None = None) -> dict:
+    args = parse(argv)
+    emu = full_sync.start_emulator(args)
+    try:
+        result = await asyncio.wait_for(run(emu, args), timeout=args.limit + 300)
+    finally:
+        emu.stop()
+    show(result)
+    print(f"  -> {h.write_result('incremental_sync', result).relative_to(h.ROOT)}")
+    return result
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
