@@ -24,6 +24,13 @@ async def start(daemon, link: str):
     return location, parse_qs(urlsplit(location).query)
 
 
+async def consent(daemon, link: str) -> dict:
+    """Start a flow and pass the emulator's (auto-approving) consent: the query Xero sends back to our callback."""
+    location, _ = await start(daemon, link)
+    async with daemon.client.session.get(location, allow_redirects=False) as answer:
+        return {k: v[0] for k, v in parse_qs(urlsplit(answer.headers["Location"]).query).items()}
+
+
 async def test_start_redirects_to_the_authorize_url_with_state_and_pkce(daemon, settings):
     location, query = await start(daemon, daemon.service.flows.connect_link(slack_user="U1"))
     assert location.startswith(settings.xero_authorize_url)
@@ -61,9 +68,7 @@ async def test_a_missing_or_forged_state_changes_nothing(daemon, query):
 
 async def test_a_reused_state_changes_nothing(daemon, emulator):
     emulator.state.auto_approve = True
-    location, _ = await start(daemon, daemon.service.flows.connect_link(slack_user="U1"))
-    async with daemon.client.session.get(location, allow_redirects=False) as consent:
-        back = {k: v[0] for k, v in parse_qs(urlsplit(consent.headers["Location"]).query).items()}
+    back = await consent(daemon, daemon.service.flows.connect_link(slack_user="U1"))
     assert (await daemon.client.get("/oauth/callback", params=back)).status == 200
     await daemon.advance(0)  # the first syncs of the new connection
     before = await snapshot(daemon)
@@ -73,9 +78,7 @@ async def test_a_reused_state_changes_nothing(daemon, emulator):
 
 
 async def test_an_expired_state_changes_nothing(daemon, emulator):
-    location, query = await start(daemon, daemon.service.flows.connect_link(slack_user="U1"))
-    async with daemon.client.session.get(location, allow_redirects=False) as consent:
-        back = {k: v[0] for k, v in parse_qs(urlsplit(consent.headers["Location"]).query).items()}
+    back = await consent(daemon, daemon.service.flows.connect_link(slack_user="U1"))
     await daemon.clock.advance(601)  # the user took more than ten minutes on Xero's screen
     before = await snapshot(daemon)
     resp = await daemon.client.get("/oauth/callback", params=back)
