@@ -111,27 +111,27 @@ async def revocation(request: web.Request) -> web.Response:
     return web.Response(status=200)
 
 
-async def list_connections(request: web.Request) -> web.Response:
+def _connections_refusal(request: web.Request) -> web.Response | None:
+    """An injected fault or a bad token's answer for /connections, or None when the request may go on."""
     emulator = request.app[EMULATOR]
     answer = strike(emulator, request, API, "Connections")
     if answer is not None:
         return answer
     checked = bearer(emulator, request)
-    if isinstance(checked, web.Response):
-        return checked
-    connections = emulator.connections.list(request.query.get("authEventId"))
+    return checked if isinstance(checked, web.Response) else None
+
+
+async def list_connections(request: web.Request) -> web.Response:
+    if (refused := _connections_refusal(request)) is not None:
+        return refused
+    connections = request.app[EMULATOR].connections.list(request.query.get("authEventId"))
     return web.json_response([c.to_json() for c in connections])
 
 
 async def delete_connection(request: web.Request) -> web.Response:
-    emulator = request.app[EMULATOR]
-    answer = strike(emulator, request, API, "Connections")
-    if answer is not None:
-        return answer
-    checked = bearer(emulator, request)
-    if isinstance(checked, web.Response):
-        return checked
-    if not emulator.connections.remove(request.match_info["connection_id"].lower()):
+    if (refused := _connections_refusal(request)) is not None:
+        return refused
+    if not request.app[EMULATOR].connections.remove(request.match_info["connection_id"].lower()):
         return not_found()
     return web.Response(status=204)
 
