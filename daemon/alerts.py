@@ -61,9 +61,11 @@ class SlackNotifier:
             alert = self._alert(org, kind, error, opened=run.started_at, failures=1, reauth_url=reauth_url,
                                 resumes_at=resumes_at)
             message = Outgoing(self._channel, "post", alert.text, alert.blocks, anchors=True)
-            await repo.start_episode(org.tenant_id, self._channel, kind, now, run.id, error, [message],
-                                     opened_at=run.started_at)
-            log.info("alert.opened", tenant_id=org.tenant_id, kind=kind, run_id=run.id)
+            opened = await repo.start_episode(org.tenant_id, self._channel, kind, now, run.id, error, [message],
+                                              opened_at=run.started_at)
+            # None: another process opened this org's episode a moment ago, and its alert says it already
+            log.info("alert.opened" if opened else "alert.opened_elsewhere", tenant_id=org.tenant_id, kind=kind,
+                     run_id=run.id)
         else:
             await self._repeat(org, episode, kind, error, run.id, reauth_url, resumes_at)
         self._outbox.wake()

@@ -62,7 +62,7 @@ def create_app(
 
 
 async def _store(app: web.Application) -> AsyncIterator[None]:
-    store = await Store.open(app[SETTINGS].database_path, app[SECRETS])
+    store = await Store.open(app[SETTINGS].database_url, app[SECRETS])
     interrupted = await store.runs.interrupt_unfinished(app[CLOCK].time())
     if interrupted:
         log.warning("sync.runs_interrupted_by_restart", count=interrupted)
@@ -90,7 +90,7 @@ async def _services(app: web.Application, pacer: Pacer | None, retry: RetryPolic
     probe = ConnectionProbe(store, tokens, identity, client)
     app[SERVICE] = SyncService(settings, store, clock, flows, runner, tokens, identity, probe)
     app[SCHEDULER] = Scheduler(store, runner, clock, interval=settings.sync_interval,
-                               concurrency=settings.sync_concurrency)
+                               concurrency=settings.sync_concurrency, lease=settings.sync_lease)
     app[SERVICE].on_change = app[SCHEDULER].wake
     app[WEBHOOKS] = WebhookInbox(store, runner, clock)
     yield

@@ -18,6 +18,7 @@ import aiohttp
 from daemon.crypto import KEY_FILE
 from daemon.errors import SettingsError
 from daemon.settings import VARIABLES, Settings
+from storage.db import open_database, redact
 
 TIMEOUT = aiohttp.ClientTimeout(total=10)
 PROBE_REFRESH_TOKEN = "xero-syncd-check-not-a-real-token"  # a refresh Xero cannot honour: tests the client only
@@ -50,7 +51,7 @@ async def run_check(environ: Mapping[str, str], out: TextIO) -> int:
     async with aiohttp.ClientSession(timeout=TIMEOUT, headers={"User-Agent": "xero-syncd-check/0.1"}) as http:
         checks = [_xero_token(http, settings), _unauthenticated(http, "Xero connections", settings.xero_connections_url),
                   _unauthenticated(http, "Xero Accounting API", settings.xero_api_url.rstrip("/") + "/Organisation"),
-                  _slack(http, settings)]
+                  _slack(http, settings), _database(settings)]
         for lines in await asyncio.gather(*checks):
             for tag, text in lines:
                 getattr(report, tag)(text)
@@ -109,6 +110,8 @@ def _advice(settings: Settings, environ: Mapping[str, str], report: Report) -> N
 
 
 def _data_folder(settings: Settings, report: Report) -> None:
+    if settings.shared_database:
+        return  # a server: checked with the endpoints
     folder = settings.data_dir.resolve()
     existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
     if existing is None or not os.access(existing, os.W_OK):
@@ -123,6 +126,24 @@ def _data_folder(settings: Settings, report: Report) -> None:
 
 # -- endpoints ---------------------------------------------------------------------------------------------------
 Lines = list[tuple[str, str]]
+
+
+async def _database(settings: Settings) -> Lines:
+    """A PostgreSQL DATABASE_URL: the server answers and lets us in (the URL shown without its password)."""
+    if not settings.shared_database:
+        return []
+    shown = redact(settings.database_url)
+    db = open_database(settings.database_url)
+    try:
+        await asyncio.wait_for(db.connect(), TIMEOUT.total)
+        row = await db.fetchone("SELECT count(*) AS n FROM information_schema.tables WHERE table_name = ?",
+                                ("schema_migrations",))
+    except Exception as err:  # OSError, a timeout, or one of asyncpg's (refused login, no such database)
+        return [("fail", f"database {shown}: cannot connect ({type(err).__name__})")]
+    finally:
+        await db.close()
+    migrated = "" if row and row["n"] else " (no tables yet: `xero-syncd migrate`)"
+    return [("ok", f"database {shown}: PostgreSQL answers{migrated}")]
 
 
 async def _xero_token(http: aiohttp.ClientSession, settings: Settings) -> Lines:

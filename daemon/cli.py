@@ -106,12 +106,13 @@ def _warn_open_admin(settings: Settings) -> None:
 async def _migrate(settings: Settings) -> int:
     from daemon.crypto import Secrets, load_or_create_key
     from storage import Store
+    from storage.db import redact
 
     logs.configure(settings.log_level)
-    store = await Store.open(settings.database_path,
+    store = await Store.open(settings.database_url,
                              Secrets(settings.secret_key or (load_or_create_key(settings.data_dir),)))
     await store.close()
-    print(f"migrations applied: {settings.database_path}")
+    print(f"migrations applied: {redact(settings.database_url)}")
     return 0
 
 

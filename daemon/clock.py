@@ -17,7 +17,11 @@ from typing import Awaitable, Callable, Protocol
 class Clock(Protocol):
     def now(self) -> datetime: ...
     def time(self) -> float: ...
-    async def sleep(self, seconds: float) -> None: ...
+
+    async def sleep(self, seconds: float, *, background: bool = False) -> None:
+        """Wait. `background`: a periodic chore nobody waits on (renewing a lease): a fake clock passes its
+        deadline when time is moved past it, but does not jump to it on its own."""
+
     async def sleep_until(self, when: datetime) -> None: ...
 
 
@@ -30,7 +34,7 @@ class SystemClock:
     def time(self) -> float:
         return _time.time()
 
-    async def sleep(self, seconds: float) -> None:
+    async def sleep(self, seconds: float, *, background: bool = False) -> None:
         await asyncio.sleep(max(0.0, seconds))
 
     async def sleep_until(self, when: datetime) -> None:
@@ -55,7 +59,7 @@ class ScaledClock:
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.time(), UTC)
 
-    async def sleep(self, seconds: float) -> None:
+    async def sleep(self, seconds: float, *, background: bool = False) -> None:
         await asyncio.sleep(max(0.0, seconds) / self.factor)
 
     async def sleep_until(self, when: datetime) -> None:
@@ -72,6 +76,7 @@ class FakeClock:
     def __init__(self, start: datetime | None = None) -> None:
         self._now = (start or datetime(2026, 11, 24, 9, 0, tzinfo=UTC)).timestamp()
         self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._background: set[asyncio.Future[None]] = set()  # sleepers `next_deadline` does not report
         self._seq = itertools.count()
 
     def time(self) -> float:
@@ -80,12 +85,15 @@ class FakeClock:
     def now(self) -> datetime:
         return datetime.fromtimestamp(self._now, UTC)
 
-    async def sleep(self, seconds: float) -> None:
+    async def sleep(self, seconds: float, *, background: bool = False) -> None:
         if seconds <= 0:
             await asyncio.sleep(0)
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         heapq.heappush(self._sleepers, (self._now + seconds, next(self._seq), future))
+        if background:
+            self._background.add(future)
+            future.add_done_callback(self._background.discard)
         await future
 
     async def sleep_until(self, when: datetime) -> None:
@@ -114,10 +122,11 @@ class FakeClock:
             await quiesce()
 
     def next_deadline(self) -> float | None:
-        """When the earliest sleeper wakes (None: nobody is waiting on this clock)."""
+        """When the earliest sleeper wakes, background chores aside (None: nobody is waiting on this clock)."""
         while self._sleepers and self._sleepers[0][2].done():
             heapq.heappop(self._sleepers)  # cancelled sleeps
-        return self._sleepers[0][0] if self._sleepers else None
+        return min((deadline for deadline, _, future in self._sleepers
+                    if not future.done() and future not in self._background), default=None)
 
     async def run_until_done(self, awaitable, *, horizon: float = 120.0, step_limit: int = 100_000):
         """Await `awaitable`, jumping the clock to the next sleeper's deadline (if it is within `horizon`

@@ -21,7 +21,7 @@ from daemon.matching import match_orgs
 from daemon.settings import Settings
 from daemon.sync.entities import ENTITIES
 from storage import Store
-from storage.db import Database
+from storage.db import open_database
 from storage.orgs import Org
 
 _MS_DATE = re.compile(r"/Date\((-?\d+)([+-]\d{4})?\)/")  # Xero's JSON dates
@@ -37,10 +37,9 @@ async def export(settings: Settings, org_query: str, entity: str, fmt: str, outp
                  stdout: TextIO) -> tuple[int, str]:
     """Write one org's records of one entity to `output` (or `stdout`); the count and a label of what it was."""
     name = match_entity(entity)
-    path = settings.database_path
-    if not path.is_file():
-        raise ExportError(f"no database at {path}: has the daemon run with this DATABASE_URL?")
-    db = Database(path)
+    if not settings.shared_database and not settings.database_path.is_file():
+        raise ExportError(f"no database at {settings.database_path}: has the daemon run with this DATABASE_URL?")
+    db = open_database(settings.database_url)
     await db.connect()
     try:
         store = Store(db, Secrets(("export-reads-no-secrets",)))  # records are not encrypted; tokens are not read

@@ -1,7 +1,7 @@
 """The Slack outbox: every alert leaves through here, in order per channel, paced, retried, never dropped.
 
-Messages are queued in the store (so a restart or a Slack outage loses none) and sent oldest first, at most one
-per `interval` seconds per channel (Slack allows about one message a second in a channel). A message Slack does
+Messages are queued in the store (so a restart or a Slack outage loses none) and sent oldest first, each claimed
+first so that of several processes on one store only one sends it, at most one per `interval` seconds per channel (Slack allows about one message a second in a channel). A message Slack does
 not accept stays at the head of its channel's queue and is retried with exponential backoff on the clock; the
 failure is logged and never reaches the sync that caused the alert. Replies and updates find their thread (the
 episode's alert ts) when they are sent, so they always follow the alert they belong to.
@@ -23,6 +23,8 @@ log = structlog.get_logger(__name__)
 
 PAYLOAD_ERRORS = {"invalid_blocks", "invalid_blocks_format", "msg_too_long", "invalid_attachments"}
 STOP_GRACE = 10.0  # seconds a message already on its way to Slack gets to finish at shutdown
+CLAIM_FOR = 60.0  # seconds a message being sent is this process's (others skip it); longer than a send can take
+SHARED_POLL = 30.0  # with other processes on the store: look this often for what they queued and could not send
 
 
 class Outbox:
@@ -97,6 +99,8 @@ class Outbox:
                     break
                 if max(queued.not_before, self._next_at.get(queued.channel, 0.0)) > now:
                     continue
+                if not await self.repo.claim(queued.id, now, now + CLAIM_FOR):
+                    continue  # another process is sending it
                 accepted += await self._deliver(queued)
                 self._next_at[queued.channel] = self._clock.time() + self._interval
             heads = _heads(await self.repo.queued())
@@ -117,8 +121,11 @@ class Outbox:
 
     async def _park(self) -> None:
         waiters = {asyncio.ensure_future(self._wake.wait())}
-        if self.next_due is not None:
-            waiters.add(asyncio.ensure_future(self._clock.sleep(max(0.0, self.next_due - self._clock.time()))))
+        due = self.next_due
+        if self.repo.shared:  # a process that queued a message may die before sending it
+            due = min(due, self._clock.time() + SHARED_POLL) if due is not None else self._clock.time() + SHARED_POLL
+        if due is not None:
+            waiters.add(asyncio.ensure_future(self._clock.sleep(max(0.0, due - self._clock.time()))))
         try:
             await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         finally:

@@ -1,5 +1,10 @@
 """Running one org's sync as a recorded run: joins a run already going, classifies how it ended, tells the
-notifier, and records an interrupted run when the daemon stops mid-sync."""
+notifier, and records an interrupted run when the daemon stops mid-sync.
+
+A run holds the org's lease in the store for as long as it lasts (renewed every third of SYNC_LEASE), so no two
+processes sync one org at once. A sync asked of an org another process is syncing waits for that run to end (or
+its lease to run out), then runs here.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from daemon.errors import CommandError, XeroAuthError, XeroDailyLimitSpent, Xero
 from daemon.flows import ConnectFlows
 from daemon.notifier import Notifier
 from daemon.settings import Settings
+from daemon.slots import next_slot
 from daemon.sync.engine import RunTally, SyncEngine
 from storage import Store
 from storage.orgs import Org
@@ -54,7 +60,7 @@ class SyncRunner:
         task = self._running.get(tenant_id)
         joined = task is not None
         if task is None:
-            task = asyncio.create_task(self._run(tenant_id, trigger, only), name=f"sync:{tenant_id}")
+            task = asyncio.create_task(self._leased(tenant_id, trigger, only), name=f"sync:{tenant_id}")
             self._running[tenant_id] = task
             task.add_done_callback(lambda _: self._running.pop(tenant_id, None))
         run = await asyncio.shield(task)
@@ -67,6 +73,46 @@ class SyncRunner:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _leased(self, tenant_id: str, trigger: str, only: frozenset[str] | None) -> Run:
+        """Take the org's lease, run, keep the lease while running, and give it back."""
+        lease = self._settings.sync_lease
+        while not await self._store.orgs.take_lease(tenant_id, self._clock.time(), self._clock.time() + lease):
+            org = await self._store.orgs.get(tenant_id)
+            if org is None:
+                raise CommandError(f"No organisation {tenant_id} is connected.")
+            log.info("sync.waiting_for_other_process", tenant_id=tenant_id, holder=org.lease_owner)
+            await self._clock.sleep(min(lease / 4, max(1.0, (org.lease_until or 0) - self._clock.time())))
+        run_task = asyncio.ensure_future(self._run(tenant_id, trigger, only))
+        keeper = asyncio.create_task(self._keep_lease(tenant_id, run_task), name=f"lease:{tenant_id}")
+        ran = False
+        try:
+            try:
+                run = await run_task
+            except asyncio.CancelledError:
+                current = asyncio.current_task()
+                if keeper.done() and not keeper.cancelled() and not (current and current.cancelling()):
+                    return await self._store.runs.latest(tenant_id) or _gone(tenant_id)  # the lease was lost
+                raise
+            ran = run.outcome != "interrupted"
+            return run
+        finally:
+            keeper.cancel()
+            now = self._clock.time()
+            slot = next_slot(tenant_id, now, self._settings.sync_interval) if ran else None
+            await asyncio.shield(asyncio.gather(keeper, self._store.orgs.release_lease(tenant_id, now, slot),
+                                                return_exceptions=True))
+
+    async def _keep_lease(self, tenant_id: str, run: asyncio.Future) -> None:
+        """Renew the lease while the run lasts; should it be lost (this process stalled past its expiry and
+        another took the org), stop the run: two processes must not sync one org."""
+        lease = self._settings.sync_lease
+        while True:
+            await self._clock.sleep(lease / 3, background=True)
+            if not await self._store.orgs.renew_lease(tenant_id, self._clock.time() + lease):
+                log.warning("sync.lease_lost", tenant_id=tenant_id)
+                run.cancel()
+                return
 
     async def _run(self, tenant_id: str, trigger: str, only: frozenset[str] | None) -> Run:
         org = await self._store.orgs.get(tenant_id)

@@ -1,14 +1,14 @@
 """The hourly loop: sync each enabled org every SYNC_INTERVAL, spread over the interval, a bounded number at once.
 
-Each org has a fixed phase in the interval (from a hash of its tenant id), so 200 orgs connected by one consent
-do not all sync at the top of the hour. An org overdue at start-up runs soon after start-up. A sync already
-running for an org (a manual one, say) is joined, never doubled.
+Each org has a fixed phase in the interval (`daemon/slots.py`). An org overdue at start-up runs soon after
+start-up. The loop takes the lease of each org it syncs (as many as it has free places), so several processes on
+one store share the orgs, and an org whose process died is taken by another once its lease runs out. The slot
+moves on when the sync ends (`SyncRunner`): a sync already running for an org (a manual one, say) serves its slot.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 
 import structlog
 
@@ -20,19 +20,15 @@ from storage.orgs import Org
 log = structlog.get_logger(__name__)
 
 
-def next_slot(tenant_id: str, now: float, interval: int) -> float:
-    """The first time after `now` that falls on this org's phase of the interval."""
-    phase = int(hashlib.sha1(tenant_id.encode()).hexdigest(), 16) % interval
-    return now - ((now - phase) % interval) + interval
-
-
 class Scheduler:
-    def __init__(self, store: Store, runner: SyncRunner, clock: Clock, *, interval: int, concurrency: int) -> None:
+    def __init__(self, store: Store, runner: SyncRunner, clock: Clock, *, interval: int, concurrency: int,
+                 lease: int) -> None:
         self._store = store
         self._runner = runner
         self._clock = clock
         self._interval = interval
-        self._limit = asyncio.Semaphore(concurrency)
+        self._concurrency = concurrency
+        self._lease = lease
         self._tasks: set[asyncio.Task] = set()
         self._wake = asyncio.Event()
         self._parked = asyncio.Event()
@@ -61,24 +57,27 @@ class Scheduler:
         return self._loop_task
 
     async def _start_due(self, startup: float | None) -> None:
+        free = self._concurrency - len(self._tasks)
+        if free <= 0:
+            return  # a sync that ends wakes the loop
         now = self._clock.time()
-        for org in await self._store.orgs.due(now):
-            await self._store.orgs.update(org.tenant_id, now, next_sync_at=next_slot(org.tenant_id, now, self._interval))
-            if self._runner.running(org.tenant_id):
-                continue  # a sync already running (a manual one, say) serves this slot
-            trigger = _trigger(org, startup)
-            task = asyncio.create_task(self._sync(org.tenant_id, trigger), name=f"scheduled:{org.tenant_id}")
+        for org in await self._store.orgs.claim_due(now, now + self._lease, free):
+            task = asyncio.create_task(self._sync(org.tenant_id, _trigger(org, startup)),
+                                       name=f"scheduled:{org.tenant_id}")
             self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        self._wake.set()  # a place is free: take the next due org
 
     async def _sync(self, tenant_id: str, trigger: str) -> None:
-        async with self._limit:
-            try:
-                await self._runner.sync(tenant_id, trigger)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # the runner records failures; this only guards the loop against the unexpected
-                log.exception("scheduler.sync_crashed", tenant_id=tenant_id)
+        try:
+            await self._runner.sync(tenant_id, trigger)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the runner records failures; this only guards the loop against the unexpected
+            log.exception("scheduler.sync_crashed", tenant_id=tenant_id)
 
     async def _park(self) -> None:
         now = self._clock.time()

@@ -82,7 +82,8 @@ class SyncService:
         return OrgStatus(
             org, await self._store.runs.latest(org.tenant_id),
             await self._store.runs.latest(org.tenant_id, outcome="success"), sync_from, next_at,
-            await self._store.records.counts(org.tenant_id), self._runner.running(org.tenant_id),
+            await self._store.records.counts(org.tenant_id),
+            self._runner.running(org.tenant_id) or org.leased(self._clock.time()),  # here, or in another process
         )
 
     async def test(self, query: str | None = None) -> list[TestResult]:

@@ -47,6 +47,7 @@ VARIABLES: dict[str, tuple[str | None, str]] = {
     "SYNC_INTERVAL": ("3600", "seconds"),
     "SYNC_ENTITIES": (DEFAULT_ENTITIES, "entities"),
     "SYNC_CONCURRENCY": ("4", "positive"),
+    "SYNC_LEASE": ("120", "seconds"),
     "RECONCILE_INTERVAL": ("604800", "seconds"),
     "REAUTH_LINK_TTL": ("604800", "seconds"),
     "LOG_LEVEL": ("info", "loglevel"),
@@ -78,6 +79,7 @@ class Settings:
     sync_interval: int = 3600
     sync_entities: tuple[str, ...] = tuple(DEFAULT_ENTITIES.split(","))
     sync_concurrency: int = 4
+    sync_lease: int = 120
     reconcile_interval: int = 604800
     reauth_link_ttl: int = 604800
     log_level: str = "info"
@@ -98,6 +100,9 @@ class Settings:
         if require_slack and not values["slack_signing_secret"] and not values["slack_app_token"]:
             raise SettingsError("SLACK_SIGNING_SECRET", "is required to verify Slack's requests (or set"
                                 " SLACK_APP_TOKEN to reach Slack over Socket Mode)")
+        if is_postgres(values["database_url"]) and not values["secret_key"]:
+            raise SettingsError("SECRET_KEY", "is required with a PostgreSQL DATABASE_URL (every replica must read"
+                                " the tokens the others stored, so the key cannot be generated per machine)")
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in values.items() if k in known and v is not None})
 
@@ -109,12 +114,24 @@ class Settings:
         return self.public_url.rstrip("/") + path
 
     @property
+    def shared_database(self) -> bool:
+        """DATABASE_URL is a PostgreSQL server (several replicas may share it), not a SQLite file."""
+        return is_postgres(self.database_url)
+
+    @property
     def database_path(self) -> Path:
+        if self.shared_database:
+            raise ValueError("DATABASE_URL is a PostgreSQL server, not a file")
         return sqlite_path(self.database_url)
 
     @property
     def data_dir(self) -> Path:
-        return self.database_path.parent
+        """Where the generated secret key lives (beside the SQLite file; ./var with PostgreSQL)."""
+        return Path("var") if self.shared_database else self.database_path.parent
+
+
+def is_postgres(url: str) -> bool:
+    return url.startswith(("postgresql://", "postgres://"))
 
 
 def sqlite_path(url: str) -> Path:
@@ -138,8 +155,13 @@ def _parse(name: str, raw: str, kind: str) -> object:
             raise SettingsError(name, f"must be an http(s) URL, got {raw!r}")
         return raw
     if kind == "database":
-        if not raw.startswith("sqlite:///") or raw == "sqlite:///":
-            raise SettingsError(name, f"must look like sqlite:///path/to/file.db, got {raw!r}")
+        if is_postgres(raw):
+            parts = urlsplit(raw)
+            if not parts.hostname or parts.path in ("", "/"):
+                raise SettingsError(name, "must name a server and a database: postgresql://user@host:5432/dbname")
+            return raw
+        if not raw.startswith("sqlite:///") or raw == "sqlite:///":  # never echo a URL back: it may hold a password
+            raise SettingsError(name, "must look like sqlite:///path/to/file.db or postgresql://user@host/dbname")
         return raw
     if kind in ("port", "seconds", "positive"):
         return _parse_int(name, raw, kind)

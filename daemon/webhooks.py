@@ -1,7 +1,8 @@
 """Xero webhooks: signature check, de-duplication, and a debounced targeted sync per org.
 
 A burst of events for one org becomes one incremental sync of the entities they name, started DEBOUNCE
-seconds after the first event; events already seen (Xero redelivers) are ignored."""
+seconds after the first event; events already seen (Xero redelivers, perhaps to another replica: the store
+remembers them) are ignored."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import base64
 import hashlib
 import hmac
 import json
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 
 import structlog
 
@@ -22,7 +23,7 @@ log = structlog.get_logger(__name__)
 
 CATEGORIES = {"INVOICE": "Invoices", "CONTACT": "Contacts"}
 DEBOUNCE = 5.0
-SEEN_LIMIT = 10_000
+REMEMBER = 3 * 86400  # seconds an accepted event is remembered (Xero redelivers within hours)
 
 
 class WebhookPayloadError(ValueError):
@@ -53,7 +54,6 @@ class WebhookInbox:
         self._runner = runner
         self._clock = clock
         self._debounce = debounce
-        self._seen: OrderedDict[tuple, None] = OrderedDict()
         self._pending: defaultdict[str, set[str]] = defaultdict(set)
         self._timers: dict[str, asyncio.Task] = {}
         self.tasks: set[asyncio.Task] = set()
@@ -64,21 +64,18 @@ class WebhookInbox:
         for event in events:
             key = (event.get("tenantId"), event.get("resourceId"), event.get("eventDateUtc"), event.get("eventType"))
             entity = CATEGORIES.get(str(event.get("eventCategory")))
-            if key in self._seen or entity is None or not isinstance(key[0], str):
+            if entity is None or not isinstance(key[0], str):
                 continue
             if await self._store.orgs.get(key[0]) is None:
                 log.info("webhook.unknown_tenant", tenant_id=key[0])
                 continue
-            self._remember(key)
+            now = self._clock.time()
+            if not await self._store.states.first_delivery(json.dumps(key), now + REMEMBER, now):
+                continue  # a redelivery (to this process or another)
             self._pending[key[0]].add(entity)
             self._arm(key[0])
             queued += 1
         return queued
-
-    def _remember(self, key: tuple) -> None:
-        self._seen[key] = None
-        while len(self._seen) > SEEN_LIMIT:
-            self._seen.popitem(last=False)
 
     def _arm(self, tenant_id: str) -> None:
         if tenant_id not in self._timers:

@@ -1,13 +1,16 @@
-"""The store: the only package that knows SQL. `Store.open()` connects, migrates, and offers one repository per
-kind of record."""
+"""The store: the only package that knows SQL. `Store.open()` connects (SQLite or PostgreSQL, by the URL),
+migrates, and offers one repository per kind of record."""
 
 from __future__ import annotations
 
+import os
+import secrets
+import socket
 from pathlib import Path
 
 from daemon.crypto import Secrets
 from storage.alerts import Alerts
-from storage.db import Database
+from storage.db import Database, open_database
 from storage.grants import Grants
 from storage.migrations import migrate
 from storage.orgs import Orgs
@@ -17,21 +20,33 @@ from storage.states import States
 
 
 class Store:
-    def __init__(self, db: Database, secrets: Secrets) -> None:
+    def __init__(self, db: Database, secrets_: Secrets) -> None:
         self.db = db
-        self.grants = Grants(db, secrets)
-        self.orgs = Orgs(db)
+        # This process's name on the sync leases and Slack messages it takes: readable in the database.
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self.grants = Grants(db, secrets_)
+        self.orgs = Orgs(db, self.owner)
         self.records = Records(db)
         self.runs = Runs(db)
-        self.states = States(db, secrets)
-        self.alerts = Alerts(db)
+        self.states = States(db, secrets_)
+        self.alerts = Alerts(db, self.owner)
 
     @classmethod
-    async def open(cls, path: Path, secrets: Secrets) -> "Store":
-        db = Database(path)
+    async def open(cls, url: str | Path, secrets_: Secrets) -> "Store":
+        """Connect to `url` (a DATABASE_URL, or the path of a SQLite file) and apply any migration not yet applied."""
+        db = open_database(url)
         await db.connect()
-        await migrate(db)
-        return cls(db, secrets)
+        try:
+            await migrate(db)
+        except BaseException:
+            await db.close()
+            raise
+        return cls(db, secrets_)
+
+    @property
+    def shared(self) -> bool:
+        """Other daemon processes may use this store at the same time (PostgreSQL)."""
+        return self.db.shared
 
     async def close(self) -> None:
         await self.db.close()

@@ -58,8 +58,14 @@ _EPISODE = ", ".join(f.name for f in fields(Episode))
 
 
 class Alerts:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, owner: str) -> None:
         self._db = db
+        self._owner = owner  # this process's name on the messages it claims to send
+
+    @property
+    def shared(self) -> bool:
+        """Other processes queue and send messages through the same store."""
+        return self._db.shared
 
     # -- episodes ----------------------------------------------------------------------------------------------
     async def open_episode(self, tenant_id: str) -> Episode | None:
@@ -79,17 +85,21 @@ class Alerts:
         return [Episode(**dict(row)) for row in rows]
 
     async def start_episode(self, tenant_id: str, channel: str, kind: str, now: float, run_id: int | None,
-                            error: str | None, messages: Iterable[Outgoing], *, opened_at: float | None = None) -> int:
-        """Open an episode (failing since `opened_at`, default now) and queue its alert; the episode's id."""
+                            error: str | None, messages: Iterable[Outgoing], *,
+                            opened_at: float | None = None) -> int | None:
+        """Open an episode (failing since `opened_at`, default now) and queue its alert; the episode's id. None
+        (and nothing queued) when the org has an open episode already: another process opened it meanwhile."""
         async with self._db.transaction() as tx:
-            await tx.execute(
+            row = await tx.fetchone(
                 "INSERT INTO alert_episodes (tenant_id, channel, kind, opened_at, first_run_id, last_run_id,"
-                " last_error) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                " last_error) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (tenant_id) WHERE closed_at IS NULL DO NOTHING RETURNING id",
                 (tenant_id, channel, kind, now if opened_at is None else opened_at, run_id, run_id, error),
             )
-            episode_id = int((await tx.fetchone("SELECT last_insert_rowid() AS id"))["id"])
-            await _queue(tx, messages, episode_id, now)
-        return episode_id
+            if row is None:
+                return None
+            await _queue(tx, messages, row["id"], now)
+        return int(row["id"])
 
     async def repeat(self, episode_id: int, kind: str, run_id: int | None, error: str | None, now: float,
                      messages: Iterable[Outgoing]) -> None:
@@ -130,6 +140,14 @@ class Alerts:
             for r in rows
         ]
 
+    async def claim(self, queued_id: int, now: float, until: float) -> bool:
+        """Take a message to send it; False when another process is sending it (or it is gone)."""
+        async with self._db.transaction() as tx:
+            return await tx.execute(
+                "UPDATE slack_outbox SET claimed_by = ?, claimed_until = ? WHERE id = ?"
+                " AND (claimed_by IS NULL OR claimed_by = ? OR claimed_until <= ?)",
+                (self._owner, until, queued_id, self._owner, now)) == 1
+
     async def delivered(self, queued: Queued, ts: str | None) -> None:
         """Slack accepted a message: forget it, and remember the alert's ts when it anchors an episode."""
         async with self._db.transaction() as tx:
@@ -141,7 +159,8 @@ class Alerts:
         """Slack could not be reached or refused: try again at `not_before`."""
         async with self._db.transaction() as tx:
             await tx.execute(
-                "UPDATE slack_outbox SET attempts = attempts + 1, not_before = ?, last_error = ? WHERE id = ?",
+                "UPDATE slack_outbox SET attempts = attempts + 1, not_before = ?, last_error = ?, claimed_by = NULL,"
+                " claimed_until = NULL WHERE id = ?",
                 (not_before, error[:500], queued_id),
             )
 

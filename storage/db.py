@@ -1,140 +1,103 @@
-"""The SQLite connection pair: one writer behind a lock, one reader that sees only committed data (WAL)."""
+"""What the repositories need from a database, and `open_database(url)`, which picks the backend by the URL's scheme.
+
+Two backends implement it: SQLite (`storage/sqlite.py`, the embedded default: one process) and PostgreSQL
+(`storage/postgres.py`: several processes share it). Repositories write portable SQL with `?` placeholders; the
+few places where the dialects differ read a fragment from the database (`json_values`, `skip_locked`, ...).
+"""
 
 from __future__ import annotations
 
-import asyncio
-import sqlite3
-from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable, Iterable, TypeVar
-
-import aiosqlite
+from typing import Any, AsyncContextManager, Callable, Generator, Iterable, Mapping, Protocol, Sequence, TypeVar
 
 T = TypeVar("T")
 
-# page_size only takes effect on a new database file (before WAL is switched on): 16 KB pages hold a 1-2 KB record
-# JSON several to a page. cache_size: 16 MB per connection instead of 2 MB (the b-tree of a large org stays cached).
-PRAGMAS = ("PRAGMA page_size=16384", "PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA synchronous=NORMAL",
-           "PRAGMA busy_timeout=5000", "PRAGMA cache_size=-16384")
+Row = Mapping[str, Any]  # sqlite3.Row or asyncpg.Record: both read by column name
+Statement = tuple[str, Sequence[Any]]
+# A write plan: a generator that yields statements, is sent each one's changed-row count, and returns a result.
+# Both backends run a whole plan as one transaction; SQLite runs it on its writer thread in one hop.
+Plan = Callable[[], Generator[Statement, int, T]]
 
 
-class Database:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._writer: aiosqlite.Connection | None = None
-        self._reader: aiosqlite.Connection | None = None
-        self._lock = asyncio.Lock()
-
-    async def connect(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._writer = await self._open()
-        self._reader = await self._open()
-
-    async def _open(self) -> aiosqlite.Connection:
-        conn = await aiosqlite.connect(self.path, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        for pragma in PRAGMAS:
-            await conn.execute(pragma)
-        return conn
-
-    async def close(self) -> None:
-        for conn in (self._reader, self._writer):
-            if conn is not None:
-                await conn.close()
-        self._reader = self._writer = None
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator["Tx"]:
-        """One write transaction; writes that belong together go in one of these. Rolled back on any error."""
-        assert self._writer is not None, "database is not connected"
-        writer = self._writer
-        async with self._lock:
-            try:
-                await writer.execute("BEGIN IMMEDIATE")
-                yield Tx(writer)
-            except BaseException:
-                # Even when cancelled mid-BEGIN the statement runs on aiosqlite's thread; requests there run in
-                # order, so this ROLLBACK always follows it and the connection is never left inside a transaction.
-                await asyncio.shield(_rollback(writer))
-                raise
-            try:
-                await asyncio.shield(writer.execute("COMMIT"))
-            except sqlite3.Error:
-                await asyncio.shield(_rollback(writer))
-                raise
-
-    async def write(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """Run `work(connection)` on the writer's thread inside one write transaction (rolled back if it raises).
-
-        For hot paths that write several statements at once (a page of records): one hop to the writer's thread
-        instead of one per statement. Each hop waits for the GIL, which the next page's decoding holds; a page
-        written as four hops took twice as long (bench/full_sync.py). The transaction commits or rolls back on the
-        writer's thread as a whole, even if the caller is cancelled meanwhile."""
-        assert self._writer is not None, "database is not connected"
-        writer = self._writer
-        async with self._lock:
-            # aiosqlite runs every call as a function on its thread; `_execute` queues one (as its own methods do).
-            return await writer._execute(_in_transaction, writer._conn, work)
-
-    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        assert self._reader is not None, "database is not connected"
-        return list(await self._reader.execute_fetchall(sql, tuple(params)))
-
-    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
-        rows = await self.fetchall(sql, params)
-        return rows[0] if rows else None
-
-    async def script(self, sql: str) -> None:
-        """Run a whole script on the writer (migrations: the script holds its own BEGIN/COMMIT)."""
-        assert self._writer is not None
-        async with self._lock:
-            try:
-                await self._writer.executescript(sql)
-            except BaseException:
-                if self._writer.in_transaction:
-                    await self._writer.execute("ROLLBACK")
-                raise
-
-
-def _in_transaction(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        result = work(conn)
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    return result
-
-
-async def _rollback(conn: aiosqlite.Connection) -> None:
-    try:
-        await conn.execute("ROLLBACK")
-    except sqlite3.OperationalError:  # no transaction was open (BEGIN itself failed)
-        pass
-
-
-class Tx:
-    """The writer connection inside a transaction."""
-
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
+class Tx(Protocol):
+    """A connection inside one write transaction."""
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run one statement; the number of rows it changed."""
-        cursor = await self._conn.execute(sql, tuple(params))
-        return cursor.rowcount
 
-    async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> int:
-        """Run one statement for many rows; the number of rows actually changed."""
-        before = self._conn.total_changes
-        await self._conn.executemany(sql, rows)
-        return self._conn.total_changes - before
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]: ...
 
-    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        return list(await self._conn.execute_fetchall(sql, tuple(params)))
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None: ...
 
-    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
-        rows = await self.fetchall(sql, params)
-        return rows[0] if rows else None
+
+class Database(Protocol):
+    dialect: str  # "sqlite" | "postgres"
+    shared: bool  # other processes may use this database at the same time
+    json_values: str  # a FROM item with one `value` column per element of a JSON array parameter
+    skip_locked: str  # appended to a SELECT whose rows are claimed: others skip rows claimed but not committed
+    greatest: str  # the function that returns the largest of its (non-null) arguments
+    lock_row: str  # appended to a SELECT of one row to hold it until the transaction ends
+    key_column: str  # the DDL of an auto-numbered primary key
+
+    async def connect(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    def transaction(self) -> AsyncContextManager[Tx]:
+        """One write transaction; writes that belong together go in one of these. Rolled back on any error."""
+
+    async def write(self, plan: Plan[T]) -> T:
+        """Run a write plan as one transaction (the hot path: a page of records)."""
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]: ...
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None: ...
+
+    def migrating(self) -> AsyncContextManager[None]:
+        """Held while migrations are checked and applied: processes starting together migrate one at a time."""
+
+    async def apply(self, script: str) -> None:
+        """Run a migration script (several statements) as one transaction."""
+
+
+def run_plan(plan: Plan[T], execute: Callable[[str, Sequence[Any]], int]) -> T:
+    """Drive a write plan with a synchronous `execute` (SQLite's writer thread)."""
+    steps = plan()
+    try:
+        statement = next(steps)
+        while True:
+            statement = steps.send(execute(*statement))
+    except StopIteration as done:
+        return done.value
+
+
+async def run_plan_async(plan: Plan[T], tx: Tx) -> T:
+    """Drive a write plan with a transaction's async `execute`."""
+    steps = plan()
+    try:
+        statement = next(steps)
+        while True:
+            statement = steps.send(await tx.execute(*statement))
+    except StopIteration as done:
+        return done.value
+
+
+def open_database(url: str | Path) -> Database:
+    """The backend for a `DATABASE_URL` (a bare path is a SQLite file), not yet connected."""
+    if isinstance(url, str) and url.startswith(("postgresql://", "postgres://")):
+        from storage.postgres import PostgresDatabase
+
+        return PostgresDatabase(url)
+    from storage.sqlite import SqliteDatabase
+
+    return SqliteDatabase(Path(url.removeprefix("sqlite:///")) if isinstance(url, str) else url)
+
+
+def redact(url: str) -> str:
+    """A database URL fit for a log line or an operator's screen: any password replaced by ***."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest.split("/", 1)[0]:
+        return url
+    userinfo, _, host = rest.partition("@")
+    user = userinfo.split(":", 1)[0]
+    return f"{scheme}://{user}{':***' if ':' in userinfo else ''}@{host}"

@@ -1,7 +1,8 @@
-"""Numbered, append-only migrations (`storage/migrations/NNNN_name.sql`), applied at start-up.
+"""Numbered, append-only migrations (`storage/migrations/<dialect>/NNNN_name.sql`), applied at start-up.
 
-Each migration runs in one transaction together with the row that records it, so a crash mid-migration leaves
-the database as it was before. Never edit a migration that has shipped: add the next number.
+Every migration exists for each backend under the same number. Each runs in one transaction together with the row
+that records it, so a crash mid-migration leaves the database as it was before. Never edit a migration that has
+shipped: add the next number.
 """
 
 from __future__ import annotations
@@ -14,12 +15,17 @@ from storage.db import Database
 
 log = structlog.get_logger(__name__)
 
-LEDGER = "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL DEFAULT (datetime('now')))"
+LEDGER = {
+    "sqlite": "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+              " applied_at TEXT NOT NULL DEFAULT (datetime('now')))",
+    "postgres": "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+                " applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+}
 
 
-def available() -> list[tuple[int, str, str]]:
-    """(version, name, sql) for every migration shipped with the package, in order."""
-    folder = resources.files("storage") / "migrations"
+def available(dialect: str = "sqlite") -> list[tuple[int, str, str]]:
+    """(version, name, sql) for every migration shipped with the package for one backend, in order."""
+    folder = resources.files("storage") / "migrations" / dialect
     found = []
     for entry in folder.iterdir():
         if entry.name.endswith(".sql"):
@@ -30,14 +36,14 @@ def available() -> list[tuple[int, str, str]]:
 
 async def migrate(db: Database) -> list[int]:
     """Apply every migration not yet recorded; the versions applied now."""
-    await db.script(LEDGER)
-    done = {row["version"] for row in await db.fetchall("SELECT version FROM schema_migrations")}
     applied = []
-    for version, name, sql in available():
-        if version in done:
-            continue
-        record = f"INSERT INTO schema_migrations (version, name) VALUES ({version:d}, '{name}');"
-        await db.script(f"BEGIN IMMEDIATE;\n{sql}\n{record}\nCOMMIT;")
-        log.info("storage.migration_applied", version=version, name=name)
-        applied.append(version)
+    async with db.migrating():
+        await db.apply(LEDGER[db.dialect])
+        done = {row["version"] for row in await db.fetchall("SELECT version FROM schema_migrations")}
+        for version, name, sql in available(db.dialect):
+            if version in done:
+                continue
+            await db.apply(f"{sql}\nINSERT INTO schema_migrations (version, name) VALUES ({version:d}, '{name}');")
+            log.info("storage.migration_applied", version=version, name=name)
+            applied.append(version)
     return applied

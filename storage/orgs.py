@@ -1,4 +1,5 @@
-"""Organisations (Xero tenants): their connection, sync settings and sync state."""
+"""Organisations (Xero tenants): their connection, sync settings and sync state, and the lease under which one
+process at a time syncs each of them."""
 
 from __future__ import annotations
 
@@ -23,10 +24,16 @@ class Org:
     last_reconcile_at: float | None
     paused_until: float | None
     last_error: str | None
+    lease_owner: str | None
+    lease_until: float | None
 
     @property
     def needs_reauth(self) -> bool:
         return self.state == "needs_reauth"
+
+    def leased(self, now: float) -> bool:
+        """A process holds this org's sync lease (it is syncing it)."""
+        return self.lease_until is not None and self.lease_until > now
 
 
 _COLUMNS = ", ".join(f.name for f in fields(Org))
@@ -38,12 +45,18 @@ def _org(row) -> Org:
     return Org(**values)
 
 
+_DUE = ("enabled = 1 AND state = 'connected' AND next_sync_at <= ? AND (paused_until IS NULL OR paused_until <= ?)"
+        " AND (lease_until IS NULL OR lease_until <= ?)")
+_FREE = "(lease_owner IS NULL OR lease_owner = ? OR lease_until <= ?)"  # ours, or nobody's (a lease ran out)
+
+
 class Orgs:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, owner: str) -> None:
         self._db = db
+        self._owner = owner  # this process's name on the leases it takes
 
     async def list(self) -> list[Org]:
-        rows = await self._db.fetchall(f"SELECT {_COLUMNS} FROM orgs ORDER BY name COLLATE NOCASE, tenant_id")
+        rows = await self._db.fetchall(f"SELECT {_COLUMNS} FROM orgs ORDER BY lower(name), tenant_id")
         return [_org(row) for row in rows]
 
     async def get(self, tenant_id: str) -> Org | None:
@@ -58,7 +71,8 @@ class Orgs:
             " VALUES (?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (tenant_id) DO UPDATE SET name = excluded.name, connection_id = excluded.connection_id,"
             " grant_id = excluded.grant_id, state = 'connected', state_reason = NULL, paused_until = NULL,"
-            " next_sync_at = MIN(COALESCE(orgs.next_sync_at, excluded.next_sync_at), excluded.next_sync_at),"
+            " next_sync_at = CASE WHEN orgs.next_sync_at < excluded.next_sync_at THEN orgs.next_sync_at"
+            " ELSE excluded.next_sync_at END,"
             " updated_at = excluded.updated_at",
             (tenant_id, name, connection_id, grant_id, now, now, now),
         )
@@ -78,19 +92,52 @@ class Orgs:
             )
 
     async def due(self, now: float) -> list[Org]:
-        """Enabled, connected, unpaused orgs whose next sync time has come, oldest first."""
-        rows = await self._db.fetchall(
-            f"SELECT {_COLUMNS} FROM orgs WHERE enabled = 1 AND state = 'connected'"
-            " AND next_sync_at <= ? AND (paused_until IS NULL OR paused_until <= ?) ORDER BY next_sync_at",
-            (now, now),
-        )
+        """Enabled, connected, unpaused orgs whose next sync time has come and nobody syncs, oldest first."""
+        rows = await self._db.fetchall(f"SELECT {_COLUMNS} FROM orgs WHERE {_DUE} ORDER BY next_sync_at",
+                                       (now, now, now))
         return [_org(row) for row in rows]
 
+    async def claim_due(self, now: float, until: float, limit: int) -> list[Org]:
+        """Take the leases of up to `limit` due orgs, oldest first; the orgs taken (as they were before). Orgs
+        another process is claiming at this moment are skipped, not waited for."""
+        async with self._db.transaction() as tx:
+            rows = await tx.fetchall(
+                f"SELECT {_COLUMNS} FROM orgs WHERE {_DUE} ORDER BY next_sync_at, tenant_id LIMIT ?"
+                + self._db.skip_locked, (now, now, now, limit))
+            for row in rows:
+                await tx.execute("UPDATE orgs SET lease_owner = ?, lease_until = ? WHERE tenant_id = ?",
+                                 (self._owner, until, row["tenant_id"]))
+        return [_org(row) for row in rows]
+
+    async def take_lease(self, tenant_id: str, now: float, until: float) -> bool:
+        """Take (or extend) this org's lease unless another process holds one that has not run out."""
+        async with self._db.transaction() as tx:
+            return await tx.execute(
+                f"UPDATE orgs SET lease_owner = ?, lease_until = ? WHERE tenant_id = ? AND {_FREE}",
+                (self._owner, until, tenant_id, self._owner, now)) == 1
+
+    async def renew_lease(self, tenant_id: str, until: float) -> bool:
+        """Extend a lease this process holds; False when it was lost (it ran out and another process took it)."""
+        async with self._db.transaction() as tx:
+            return await tx.execute("UPDATE orgs SET lease_until = ? WHERE tenant_id = ? AND lease_owner = ?",
+                                    (until, tenant_id, self._owner)) == 1
+
+    async def release_lease(self, tenant_id: str, now: float, next_slot: float | None) -> None:
+        """Give the lease back. `next_slot`: the sync ran, so a slot that came meanwhile is served by it."""
+        sql, params = "UPDATE orgs SET lease_owner = NULL, lease_until = NULL", ()
+        if next_slot is not None:
+            sql += ", next_sync_at = CASE WHEN next_sync_at <= ? AND enabled = 1 THEN ? ELSE next_sync_at END"
+            params = (now, next_slot)
+        async with self._db.transaction() as tx:
+            await tx.execute(sql + " WHERE tenant_id = ? AND lease_owner = ?", (*params, tenant_id, self._owner))
+
     async def next_due_at(self) -> float | None:
-        """When the next scheduled sync of any org is due (or a pause ends)."""
+        """When the next scheduled sync of an org is due (or a pause ends, or another process's lease runs out).
+        Orgs this process is syncing are left out: their runs end with the next slot set."""
         row = await self._db.fetchone(
-            "SELECT MIN(MAX(next_sync_at, COALESCE(paused_until, 0))) AS t FROM orgs"
-            " WHERE enabled = 1 AND state = 'connected' AND next_sync_at IS NOT NULL"
+            f"SELECT MIN({self._db.greatest}(next_sync_at, COALESCE(paused_until, 0), COALESCE(lease_until, 0)))"
+            " AS t FROM orgs WHERE enabled = 1 AND state = 'connected' AND next_sync_at IS NOT NULL"
+            " AND (lease_owner IS NULL OR lease_owner <> ?)", (self._owner,)
         )
         return row["t"] if row else None
 

@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 from storage.db import Database
 
 
+STOPPED = "the daemon stopped during this sync"
+ORPHANED = "the process running this sync stopped; another took the org over"
+
+
 @dataclass(frozen=True)
 class Run:
     id: int
@@ -29,11 +33,16 @@ class Runs:
         self._db = db
 
     async def start(self, tenant_id: str, trigger: str, now: float) -> int:
+        """Record a new run (the caller holds the org's lease, so a run of it still 'running' was left by a
+        process that died: it is recorded as interrupted)."""
         async with self._db.transaction() as tx:
             await tx.execute(
-                "INSERT INTO runs (tenant_id, trigger, started_at) VALUES (?, ?, ?)", (tenant_id, trigger, now)
+                f"UPDATE runs SET outcome = 'interrupted', finished_at = ?, error = '{ORPHANED}'"
+                " WHERE tenant_id = ? AND outcome = 'running'", (now, tenant_id))
+            row = await tx.fetchone(
+                "INSERT INTO runs (tenant_id, trigger, started_at) VALUES (?, ?, ?) RETURNING id",
+                (tenant_id, trigger, now),
             )
-            row = await tx.fetchone("SELECT last_insert_rowid() AS id")
             await tx.execute(
                 "UPDATE orgs SET last_attempted_at = ?, updated_at = ? WHERE tenant_id = ?", (now, now, tenant_id)
             )
@@ -47,17 +56,18 @@ class Runs:
             )
 
     async def interrupt_unfinished(self, now: float) -> int:
-        """Runs left 'running' by a process that died: recorded as interrupted, their orgs due now. The count."""
+        """Runs left 'running' by a process that died, whose lease has run out (on a store only this process uses:
+        every one): recorded as interrupted, their orgs due now. The count."""
+        orphaned = "SELECT tenant_id FROM orgs WHERE lease_until IS NULL OR lease_until <= ?"
         async with self._db.transaction() as tx:
+            if not self._db.shared:  # the process that held these leases is gone
+                await tx.execute("UPDATE orgs SET lease_owner = NULL, lease_until = NULL")
             await tx.execute(  # an interrupted org syncs again soon after start-up, not at its next slot
-                "UPDATE orgs SET next_sync_at = ? WHERE tenant_id IN (SELECT tenant_id FROM runs WHERE outcome = 'running')",
-                (now,),
-            )
+                "UPDATE orgs SET next_sync_at = ? WHERE tenant_id IN (SELECT tenant_id FROM runs WHERE outcome ="
+                f" 'running') AND tenant_id IN ({orphaned})", (now, now))
             return await tx.execute(
-                "UPDATE runs SET outcome = 'interrupted', finished_at = ?, error = 'the daemon stopped during this"
-                " sync' WHERE outcome = 'running'",
-                (now,),
-            )
+                f"UPDATE runs SET outcome = 'interrupted', finished_at = ?, error = '{STOPPED}'"
+                f" WHERE outcome = 'running' AND tenant_id IN ({orphaned})", (now, now))
 
     async def get(self, run_id: int) -> Run | None:
         row = await self._db.fetchone("SELECT * FROM runs WHERE id = ?", (run_id,))

@@ -47,3 +47,12 @@ class States:
                 "INSERT INTO spent_links (nonce, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING", (nonce, expires_at)
             )
         return inserted == 1
+
+    async def first_delivery(self, event_key: str, expires_at: float, now: float) -> bool:
+        """Record a webhook event as accepted; False when it already was (Xero redelivered it, perhaps to another
+        process). Remembered until `expires_at`."""
+        async with self._db.transaction() as tx:
+            await tx.execute("DELETE FROM webhook_events WHERE expires_at < ?", (now,))
+            return await tx.execute(
+                "INSERT INTO webhook_events (event_key, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                (event_key, expires_at)) == 1

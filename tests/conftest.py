@@ -12,6 +12,7 @@ from daemon import logs
 from daemon.app import create_app
 from daemon.clock import FakeClock
 from daemon.settings import Settings
+from tests import databases
 from tests.support import Daemon, EmulatorHandle, settings_for
 from xero_emulator import EMULATOR, EmulatorConfig
 from xero_emulator import create_app as create_emulator
@@ -39,17 +40,40 @@ async def emulator(emulator_config, clock) -> EmulatorHandle:
     await server.close()
 
 
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    return databases.postgres_server()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request, tmp_path) -> str:
+    """Every test that uses the store runs on both backends: a fresh SQLite file, and a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/xero-syncd.db"
+        return
+    yield request.getfixturevalue("postgres_url")
+
+
 @pytest.fixture
-def settings(emulator, tmp_path) -> Settings:
-    return settings_for(emulator, tmp_path)
+def postgres_url(postgres_server) -> str:
+    """A fresh PostgreSQL schema, for tests about several processes sharing one store (PostgreSQL only)."""
+    schema, url = databases.new_schema(postgres_server)
+    yield url
+    databases.drop_schema(postgres_server, schema)
+
+
+@pytest.fixture
+def settings(emulator, tmp_path, database_url) -> Settings:
+    return settings_for(emulator, tmp_path, DATABASE_URL=database_url)
 
 
 MakeDaemon = Callable[..., Awaitable[Daemon]]
 
 
 @pytest.fixture
-async def make_daemon(aiohttp_client, clock, settings) -> MakeDaemon:
-    """Start a daemon (several in one test = restarts over the same database)."""
+async def make_daemon(database_url, aiohttp_client, clock, settings) -> MakeDaemon:
+    """Start a daemon (several in one test = restarts over the same database). The database is set up before the
+    client, so it is torn down after every daemon has stopped."""
 
     async def make(*, settings_: Settings | None = None, **kwargs: Any) -> Daemon:
         app = create_app(settings_ or settings, clock=clock, **kwargs)

@@ -98,6 +98,7 @@ async def test_export_csv_and_jsonl_of_a_synced_org(daemon, emulator, settings, 
     org = emulator.state.tenants[0]
     truth = {doc["InvoiceID"]: doc for doc in emulator.state.records(org.tenant_id, "Invoices")}
     operator_env.setenv("DATABASE_URL", settings.database_url)
+    operator_env.setenv("SECRET_KEY", ",".join(settings.secret_key))  # PostgreSQL needs it; SQLite ignores it
 
     target = tmp_path / "invoices.csv"
     args = ["export", "--org", org.tenant_id, "--entity", "invoices", "--format", "csv", "--output", str(target)]
@@ -125,6 +126,7 @@ async def test_export_refuses_an_unknown_org_or_entity(daemon, emulator, setting
     await daemon.connect(emulator)
     await daemon.advance(0)
     operator_env.setenv("DATABASE_URL", settings.database_url)
+    operator_env.setenv("SECRET_KEY", ",".join(settings.secret_key))  # PostgreSQL needs it; SQLite ignores it
     assert await asyncio.to_thread(main, ["export", "--org", "nobody", "--entity", "Invoices"]) == 1
     err = capsys.readouterr().err
     assert "No organisation matches 'nobody'" in err and emulator.state.tenants[0].name in err
@@ -139,7 +141,7 @@ def test_run_without_settings_is_the_demo_unless_told_otherwise(operator_env, ca
     operator_env.setenv("PORT", "9000")
     assert not _configured()
     assert main(["run", "--no-demo"]) == 2  # a service never falls back to the demo
-    assert "xero-syncd: setting DATABASE_URL must look like sqlite:///" in capsys.readouterr().err
+    assert "xero-syncd: setting DATABASE_URL must name a server and a database" in capsys.readouterr().err
     operator_env.delenv("DATABASE_URL")
     assert main(["run", "--no-demo"]) == 2
     assert "xero-syncd: setting XERO_CLIENT_ID is required" in capsys.readouterr().err

@@ -28,7 +28,7 @@ async def test_shutdown_mid_sync_records_an_interrupted_run_and_no_half_watermar
             break
         await asyncio.sleep(0.005)
     await daemon.client.close()  # the app's shutdown: cleanup contexts run in reverse
-    store = await Store.open(daemon.app[SETTINGS].database_path, daemon.app[SECRETS])
+    store = await Store.open(daemon.app[SETTINGS].database_url, daemon.app[SECRETS])
     run = await store.runs.latest(tenant)
     marks = await store.records.watermarks(tenant)
     await store.close()

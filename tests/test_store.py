@@ -4,6 +4,7 @@ import asyncio
 import json
 import sqlite3
 
+import asyncpg
 import pytest
 
 from daemon.crypto import Secrets, load_or_create_key
@@ -14,10 +15,22 @@ from storage.records import Row
 
 
 @pytest.fixture
-async def store(tmp_path):
-    store = await Store.open(tmp_path / "db.sqlite", Secrets(["k1"]))
+async def store(database_url):
+    store = await Store.open(database_url, Secrets(["k1"]))
     yield store
     await store.close()
+
+
+async def raw(url: str, sql: str) -> list[tuple]:
+    """Rows as the database holds them, read around the store (what someone with the database file would see)."""
+    if url.startswith("sqlite:///"):
+        with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
+            return conn.execute(sql).fetchall()
+    conn = await asyncpg.connect(url)
+    try:
+        return [tuple(row) for row in await conn.fetch(sql)]
+    finally:
+        await conn.close()
 
 
 async def _org(store, tenant="t1"):
@@ -27,22 +40,34 @@ async def _org(store, tenant="t1"):
     return grant
 
 
-async def test_migrations_are_applied_once_and_recorded(tmp_path):
-    path = tmp_path / "db.sqlite"
+async def test_migrations_are_applied_once_and_recorded(database_url):
     for _ in range(2):
-        store = await Store.open(path, Secrets(["k"]))
+        store = await Store.open(database_url, Secrets(["k"]))
         await store.close()
-    rows = sqlite3.connect(path).execute("SELECT version FROM schema_migrations ORDER BY version").fetchall()
+    rows = await raw(database_url, "SELECT version FROM schema_migrations ORDER BY version")
     assert [r[0] for r in rows] == [v for v, _, _ in available()]
-    assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    if store.db.dialect == "sqlite":
+        assert (await raw(database_url, "PRAGMA journal_mode"))[0][0] == "wal"
 
 
-async def test_tokens_are_encrypted_at_rest(store, tmp_path):
+def test_every_migration_exists_for_both_backends():
+    assert [(v, name) for v, name, _ in available("sqlite")] == [(v, name) for v, name, _ in available("postgres")]
+
+
+async def test_replicas_starting_together_apply_each_migration_once(postgres_url):
+    stores = await asyncio.gather(*(Store.open(postgres_url, Secrets(["k"])) for _ in range(3)))
+    for store in stores:
+        await store.close()
+    rows = await raw(postgres_url, "SELECT version FROM schema_migrations ORDER BY version")
+    assert [r[0] for r in rows] == [v for v, _, _ in available()]
+
+
+async def test_tokens_are_encrypted_at_rest(store, database_url):
     grant_id = await _org(store)
-    raw = sqlite3.connect(tmp_path / "db.sqlite").execute("SELECT tokens FROM grants").fetchone()[0]
-    assert "SECRET" not in raw
+    [(stored,)] = await raw(database_url, "SELECT tokens FROM grants")
+    assert "SECRET" not in stored
     assert (await store.grants.get(grant_id)).tokens.refresh_token == "refresh-SECRET"
-    other = await Store.open(tmp_path / "db.sqlite", Secrets(["rotated", "k1"]))  # rotation: old key still reads
+    other = await Store.open(database_url, Secrets(["rotated", "k1"]))  # rotation: old key still reads
     assert (await other.grants.get(grant_id)).tokens.access_token == "access-SECRET"
     await other.close()
 

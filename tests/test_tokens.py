@@ -44,9 +44,9 @@ class RecordingStore(Store):
 
 
 @pytest.fixture
-async def setup(tmp_path):
+async def setup(database_url):
     clock, events = FakeClock(), []
-    base = await Store.open(tmp_path / "db.sqlite", Secrets(["k"]))
+    base = await Store.open(database_url, Secrets(["k"]))
     store = RecordingStore(base, events)
     async with store.transaction() as tx:
         grant = await store.grants.save_new(tx, TokenSet("access-0", "refresh-0", clock.time() + 1800), "u", 0)

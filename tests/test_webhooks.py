@@ -28,8 +28,9 @@ def payload(tenant_id: str, n: int = 1, category: str = "INVOICE", start: int = 
 
 
 @pytest.fixture
-async def hooked(make_daemon, emulator, tmp_path):
-    daemon = await make_daemon(settings_=settings_for(emulator, tmp_path, XERO_WEBHOOK_KEY=KEY))
+async def hooked(make_daemon, emulator, tmp_path, database_url):
+    daemon = await make_daemon(settings_=settings_for(emulator, tmp_path, XERO_WEBHOOK_KEY=KEY,
+                                                      DATABASE_URL=database_url))
     await daemon.connect(emulator)
     await daemon.advance(0)
     emulator.state.clear_calls()

@@ -1,5 +1,11 @@
 """Access tokens for a grant: refreshed ahead of expiry, one refresh at a time per grant, and the rotated token
-persisted before anyone uses it."""
+persisted before anyone uses it.
+
+One at a time per grant within this process (a lock per grant) and across processes (the store holds the grant,
+a row lock on PostgreSQL, from reading the token to committing the new one). Whoever waited re-reads the token
+inside the hold and refreshes only if nobody just did: Xero rotates refresh tokens, and a second refresh with the
+old one would be refused.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ from daemon.clock import Clock
 from daemon.errors import XeroAuthError
 from daemon.xero.oauth import XeroIdentity
 from storage import Store
+from storage.grants import Grant
 
 log = structlog.get_logger(__name__)
 
@@ -38,30 +45,37 @@ class TokenManager:
         return await self._refresh(grant_id, stale=rejected)
 
     async def _refresh(self, grant_id: int, *, stale: str) -> str:
-        async with self._locks[grant_id]:
-            grant = await self._grant(grant_id)
+        refused: XeroAuthError | None = None
+        async with self._locks[grant_id], self._store.grants.refreshing(grant_id) as held:
+            grant = _usable(held.grant)
             fresh = grant.tokens.expires_at - REFRESH_AHEAD > self._clock.time()
             if grant.tokens.access_token != stale and fresh:
                 return grant.tokens.access_token  # another caller refreshed while we waited
             try:
                 tokens = await self._identity.refresh(grant.tokens.refresh_token)
-            except XeroAuthError as err:
-                error = f"authorization failed ({err.reason}): {err}"
-                await self._store.grants.mark_needs_reauth(grant_id, err.reason, self._clock.time(), error)
-                log.warning("xero.refresh_refused", grant_id=grant_id, reason=err.reason)
-                raise
-            await self._store.grants.replace_tokens(grant_id, tokens, self._clock.time())
-            log.info("xero.token_refreshed", grant_id=grant_id, expires_at=tokens.expires_at)
-            if self._metrics is not None:
-                self._metrics.token_refreshed()
-            return tokens.access_token
+            except XeroAuthError as err:  # recorded inside the hold, so a process that waited reads the refusal
+                await held.refused(err.reason, self._clock.time(), f"authorization failed ({err.reason}): {err}")
+                refused = err
+            else:
+                await held.replace(tokens, self._clock.time())
+        if refused is not None:
+            log.warning("xero.refresh_refused", grant_id=grant_id, reason=refused.reason)
+            raise refused
+        log.info("xero.token_refreshed", grant_id=grant_id, expires_at=tokens.expires_at)
+        if self._metrics is not None:
+            self._metrics.token_refreshed()
+        return tokens.access_token
 
     async def _grant(self, grant_id: int):
-        grant = await self._store.grants.get(grant_id)
-        if grant is None:
-            raise XeroAuthError("this organisation's Xero grant is gone; connect it again", reason="revoked")
-        if grant.status == "needs_reauth":
-            raise XeroAuthError(
-                f"the Xero grant needs re-authorization ({grant.status_reason or 'refused'})", reason="invalid_grant"
-            )
-        return grant
+        return _usable(await self._store.grants.get(grant_id))
+
+
+def _usable(grant: Grant | None) -> Grant:
+    """The grant, or the XeroAuthError that says why it cannot be used."""
+    if grant is None:
+        raise XeroAuthError("this organisation's Xero grant is gone; connect it again", reason="revoked")
+    if grant.status == "needs_reauth":
+        raise XeroAuthError(
+            f"the Xero grant needs re-authorization ({grant.status_reason or 'refused'})", reason="invalid_grant"
+        )
+    return grant

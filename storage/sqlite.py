@@ -1,0 +1,152 @@
+"""The SQLite backend: one writer behind a lock, one reader that sees only committed data (WAL). The embedded
+default, for one daemon process."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, AsyncIterator, Iterable, TypeVar
+
+import aiosqlite
+
+from storage.db import Plan, run_plan
+
+T = TypeVar("T")
+
+# page_size only takes effect on a new database file (before WAL is switched on): 16 KB pages hold a 1-2 KB record
+# JSON several to a page. cache_size: 16 MB per connection instead of 2 MB (the b-tree of a large org stays cached).
+PRAGMAS = ("PRAGMA page_size=16384", "PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA synchronous=NORMAL",
+           "PRAGMA busy_timeout=5000", "PRAGMA cache_size=-16384")
+
+
+class SqliteDatabase:
+    dialect = "sqlite"
+    shared = False  # one daemon process
+    json_values = "json_each(?)"
+    skip_locked = ""  # BEGIN IMMEDIATE already makes every write transaction exclusive
+    greatest = "MAX"  # the largest of several values
+    lock_row = ""
+    key_column = "INTEGER PRIMARY KEY"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._writer: aiosqlite.Connection | None = None
+        self._reader: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    async def connect(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._writer = await self._open()
+        self._reader = await self._open()
+
+    async def _open(self) -> aiosqlite.Connection:
+        conn = await aiosqlite.connect(self.path, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        for pragma in PRAGMAS:
+            await conn.execute(pragma)
+        return conn
+
+    async def close(self) -> None:
+        for conn in (self._reader, self._writer):
+            if conn is not None:
+                await conn.close()
+        self._reader = self._writer = None
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator["Tx"]:
+        """One write transaction; writes that belong together go in one of these. Rolled back on any error."""
+        assert self._writer is not None, "database is not connected"
+        writer = self._writer
+        async with self._lock:
+            try:
+                await writer.execute("BEGIN IMMEDIATE")
+                yield Tx(writer)
+            except BaseException:
+                # Even when cancelled mid-BEGIN the statement runs on aiosqlite's thread; requests there run in
+                # order, so this ROLLBACK always follows it and the connection is never left inside a transaction.
+                await asyncio.shield(_rollback(writer))
+                raise
+            try:
+                await asyncio.shield(writer.execute("COMMIT"))
+            except sqlite3.Error:
+                await asyncio.shield(_rollback(writer))
+                raise
+
+    async def write(self, plan: Plan[T]) -> T:
+        """Run a write plan on the writer's thread inside one write transaction (rolled back if it raises).
+
+        For hot paths that write several statements at once (a page of records): one hop to the writer's thread
+        instead of one per statement. Each hop waits for the GIL, which the next page's decoding holds; a page
+        written as four hops took twice as long (bench/full_sync.py). The transaction commits or rolls back on the
+        writer's thread as a whole, even if the caller is cancelled meanwhile."""
+        assert self._writer is not None, "database is not connected"
+        writer = self._writer
+        async with self._lock:
+            # aiosqlite runs every call as a function on its thread; `_execute` queues one (as its own methods do).
+            return await writer._execute(_in_transaction, writer._conn, plan)
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        assert self._reader is not None, "database is not connected"
+        return list(await self._reader.execute_fetchall(sql, tuple(params)))
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+    @asynccontextmanager
+    async def migrating(self) -> AsyncIterator[None]:
+        yield  # one process: nothing to wait for
+
+    async def apply(self, script: str) -> None:
+        await self.script(f"BEGIN IMMEDIATE;\n{script.rstrip().rstrip(';')};\nCOMMIT;")
+
+    async def script(self, sql: str) -> None:
+        """Run a whole script on the writer (a script with BEGIN/COMMIT is one transaction)."""
+        assert self._writer is not None
+        async with self._lock:
+            try:
+                await self._writer.executescript(sql)
+            except BaseException:
+                if self._writer.in_transaction:
+                    await self._writer.execute("ROLLBACK")
+                raise
+
+
+def _in_transaction(conn: sqlite3.Connection, plan: Plan[T]) -> T:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        result = run_plan(plan, lambda sql, params: conn.execute(sql, params).rowcount)
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return result
+
+
+async def _rollback(conn: aiosqlite.Connection) -> None:
+    try:
+        await conn.execute("ROLLBACK")
+    except sqlite3.OperationalError:  # no transaction was open (BEGIN itself failed)
+        pass
+
+
+class Tx:
+    """The writer connection inside a transaction."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """Run one statement; the number of rows it changed."""
+        cursor = await self._conn.execute(sql, tuple(params))
+        return cursor.rowcount
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        return list(await self._conn.execute_fetchall(sql, tuple(params)))
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
