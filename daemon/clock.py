@@ -22,7 +22,7 @@ class Clock(Protocol):
         """Wait. `background`: a periodic chore nobody waits on (renewing a lease): a fake clock passes its
         deadline when time is moved past it, but does not jump to it on its own."""
 
-    async def sleep_until(self, when: datetime) -> None: ...
+    async def sleep_until(self, when: datetime, *, background: bool = False) -> None: ...
 
 
 class SystemClock:
@@ -37,7 +37,7 @@ class SystemClock:
     async def sleep(self, seconds: float, *, background: bool = False) -> None:
         await asyncio.sleep(max(0.0, seconds))
 
-    async def sleep_until(self, when: datetime) -> None:
+    async def sleep_until(self, when: datetime, *, background: bool = False) -> None:
         await self.sleep(when.timestamp() - self.time())
 
 
@@ -62,7 +62,7 @@ class ScaledClock:
     async def sleep(self, seconds: float, *, background: bool = False) -> None:
         await asyncio.sleep(max(0.0, seconds) / self.factor)
 
-    async def sleep_until(self, when: datetime) -> None:
+    async def sleep_until(self, when: datetime, *, background: bool = False) -> None:
         await self.sleep(when.timestamp() - self.time())
 
 
@@ -96,8 +96,8 @@ class FakeClock:
             future.add_done_callback(self._background.discard)
         await future
 
-    async def sleep_until(self, when: datetime) -> None:
-        await self.sleep(when.timestamp() - self._now)
+    async def sleep_until(self, when: datetime, *, background: bool = False) -> None:
+        await self.sleep(when.timestamp() - self._now, background=background)
 
     async def advance(self, seconds: float, *, quiesce: Callable[[], Awaitable[object]] | None = None) -> None:
         """Move time forward, waking every sleeper whose deadline is passed, in order.

@@ -98,10 +98,17 @@ class SyncRunner:
             return run
         finally:
             keeper.cancel()
-            now = self._clock.time()
-            slot = next_slot(tenant_id, now, self._settings.sync_interval) if ran else None
-            await asyncio.shield(asyncio.gather(keeper, self._store.orgs.release_lease(tenant_id, now, slot),
-                                                return_exceptions=True))
+            await asyncio.gather(keeper, return_exceptions=True)
+            await asyncio.shield(self._release(tenant_id, ran))
+
+    async def _release(self, tenant_id: str, ran: bool) -> None:
+        now = self._clock.time()
+        slot = next_slot(tenant_id, now, self._settings.sync_interval) if ran else None
+        try:
+            if not await self._store.orgs.release_lease(tenant_id, now, slot):
+                log.warning("sync.lease_not_ours_at_release", tenant_id=tenant_id)
+        except Exception:  # the store is down: the lease runs out by itself, and the org is due again then
+            log.exception("sync.lease_release_failed", tenant_id=tenant_id)
 
     async def _keep_lease(self, tenant_id: str, run: asyncio.Future) -> None:
         """Renew the lease while the run lasts; should it be lost (this process stalled past its expiry and

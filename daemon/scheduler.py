@@ -9,6 +9,7 @@ moves on when the sync ends (`SyncRunner`): a sync already running for an org (a
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 import structlog
 
@@ -80,10 +81,16 @@ class Scheduler:
             log.exception("scheduler.sync_crashed", tenant_id=tenant_id)
 
     async def _park(self) -> None:
-        now = self._clock.time()
         due = await self._store.orgs.next_due_at()
-        self._deadline = min(due, now + self._interval) if due is not None else now + self._interval
-        sleeper = asyncio.ensure_future(self._clock.sleep(max(0.0, self._deadline - now)))
+        now = self._clock.time()  # after the query: time may have moved while it ran
+        # Other processes connect orgs and make them due without telling this one: look at least once a lease.
+        horizon = now + (min(self._interval, self._lease) if self._store.shared else self._interval)
+        self._deadline = min(due, horizon) if due is not None else horizon
+        # An absolute deadline: the sleep starts a moment later, and must end when `_deadline` says, not after it.
+        # Only looking around is a background chore (a fake clock does not jump to it on its own).
+        when = datetime.fromtimestamp(self._deadline, UTC)
+        polling = self._store.shared and (due is None or due > horizon)
+        sleeper = asyncio.ensure_future(self._clock.sleep_until(when, background=polling))
         woken = asyncio.ensure_future(self._wake.wait())
         self._parked.set()
         try:

@@ -27,7 +27,7 @@ class Store:
         self.grants = Grants(db, secrets_)
         self.orgs = Orgs(db, self.owner)
         self.records = Records(db)
-        self.runs = Runs(db)
+        self.runs = Runs(db, self.owner)
         self.states = States(db, secrets_)
         self.alerts = Alerts(db, self.owner)
 

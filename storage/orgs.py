@@ -122,14 +122,16 @@ class Orgs:
             return await tx.execute("UPDATE orgs SET lease_until = ? WHERE tenant_id = ? AND lease_owner = ?",
                                     (until, tenant_id, self._owner)) == 1
 
-    async def release_lease(self, tenant_id: str, now: float, next_slot: float | None) -> None:
-        """Give the lease back. `next_slot`: the sync ran, so a slot that came meanwhile is served by it."""
+    async def release_lease(self, tenant_id: str, now: float, next_slot: float | None) -> bool:
+        """Give the lease back (False: it was not this process's any more). `next_slot`: the sync ran, so a slot
+        that came meanwhile is served by it."""
         sql, params = "UPDATE orgs SET lease_owner = NULL, lease_until = NULL", ()
         if next_slot is not None:
             sql += ", next_sync_at = CASE WHEN next_sync_at <= ? AND enabled = 1 THEN ? ELSE next_sync_at END"
             params = (now, next_slot)
         async with self._db.transaction() as tx:
-            await tx.execute(sql + " WHERE tenant_id = ? AND lease_owner = ?", (*params, tenant_id, self._owner))
+            return await tx.execute(sql + " WHERE tenant_id = ? AND lease_owner = ?",
+                                    (*params, tenant_id, self._owner)) == 1
 
     async def next_due_at(self) -> float | None:
         """When the next scheduled sync of an org is due (or a pause ends, or another process's lease runs out).

@@ -29,8 +29,9 @@ class Run:
 
 
 class Runs:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, owner: str) -> None:
         self._db = db
+        self._owner = owner  # recorded on the runs this process starts
 
     async def start(self, tenant_id: str, trigger: str, now: float) -> int:
         """Record a new run (the caller holds the org's lease, so a run of it still 'running' was left by a
@@ -40,8 +41,8 @@ class Runs:
                 f"UPDATE runs SET outcome = 'interrupted', finished_at = ?, error = '{ORPHANED}'"
                 " WHERE tenant_id = ? AND outcome = 'running'", (now, tenant_id))
             row = await tx.fetchone(
-                "INSERT INTO runs (tenant_id, trigger, started_at) VALUES (?, ?, ?) RETURNING id",
-                (tenant_id, trigger, now),
+                "INSERT INTO runs (tenant_id, trigger, started_at, owner) VALUES (?, ?, ?, ?) RETURNING id",
+                (tenant_id, trigger, now, self._owner),
             )
             await tx.execute(
                 "UPDATE orgs SET last_attempted_at = ?, updated_at = ? WHERE tenant_id = ?", (now, now, tenant_id)

@@ -49,8 +49,9 @@ class EmulatorProcess:
 class DaemonProcess:
     """`xero-syncd run` against an emulator, over one SQLite file that outlives each process."""
 
-    def __init__(self, emulator: EmulatorProcess, data: Path, **extra: str) -> None:
+    def __init__(self, emulator: EmulatorProcess, data: Path, *, log: Path | None = None, **extra: str) -> None:
         self.port = free_port()
+        self.log = log  # where its stderr goes (None: a pipe, read by nobody; keep LOG_LEVEL quiet then)
         self.db = data / "xero-syncd.db"
         self.env = {
             **os.environ, "XERO_CLIENT_ID": "emulator-client", "XERO_CLIENT_SECRET": "emulator-secret",
@@ -67,8 +68,9 @@ class DaemonProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, *, wait: bool = True) -> None:
+        stderr = open(self.log, "a") if self.log else subprocess.PIPE
         self.proc = subprocess.Popen([sys.executable, "-m", "daemon", "run"], env=self.env,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                                     stdout=subprocess.DEVNULL, stderr=stderr, text=True)
         if wait:
             until(lambda: _get(self.url + "/healthz") == 200, what="daemon healthz")
 
@@ -76,7 +78,8 @@ class DaemonProcess:
         assert self.proc is not None
         self.proc.send_signal(signum)
         code = self.proc.wait(timeout=30)
-        self.proc.stderr.close()
+        if self.proc.stderr:
+            self.proc.stderr.close()
         return code
 
     def connect(self) -> str:

@@ -11,9 +11,11 @@ from .dates import expiry_text
 from .errors import forbidden, unauthorized
 
 KINDS = ("500", "502", "503_text", "503_html", "offline", "slow", "drop", "truncated", "not_json",
-         "token_expired", "disconnected", "refresh_lost")
-# Where a fault may strike: the accounting API and /connections, or the token endpoint (refresh_lost only).
+         "token_expired", "disconnected", "refresh_lost", "refresh_slow")
+# Where a fault may strike: the accounting API and /connections, or the token endpoint (these kinds only:
+# refresh_lost drops the answer to a refresh Xero did make; refresh_slow sends it after `delay` seconds).
 API, TOKEN = "api", "token"
+TOKEN_KINDS = ("refresh_lost", "refresh_slow")
 
 _MAINTENANCE = ("<!DOCTYPE html><html><head><title>Xero is down for maintenance</title></head><body>"
                 "<h1>Xero is currently undergoing scheduled maintenance</h1>"
@@ -71,7 +73,7 @@ class FaultBook:
 
     @staticmethod
     def _matches(fault: Fault, where: str, tenant_id: str | None, entity: str | None) -> bool:
-        if (fault.kind == "refresh_lost") != (where == TOKEN):
+        if (fault.kind in TOKEN_KINDS) != (where == TOKEN):
             return False
         if fault.tenant_id and fault.tenant_id.lower() != (tenant_id or "").lower():
             return False

@@ -47,7 +47,7 @@ def strike(emulator: Emulator, request: web.Request, where: str, entity: str | N
     fault = emulator.faults.take(where, request.headers.get("xero-tenant-id"), entity)
     if fault is None:
         return None
-    if fault.kind == "slow":
+    if fault.kind in ("slow", "refresh_slow"):
         request[SLOW] = fault.delay
         return None
     if fault.kind == "truncated":

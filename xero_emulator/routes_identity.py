@@ -13,6 +13,7 @@ from .errors import not_found, oauth_error
 from .faults import API, TOKEN
 from .grants import OAuthError
 from .guards import bearer, strike
+from .keys import SLOW
 from .keys import EMULATOR
 
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -94,6 +95,8 @@ async def token(request: web.Request) -> web.Response:
             lost = strike(emulator, request, TOKEN, None)
             if lost is not None:
                 return lost
+            if request.get(SLOW):  # refreshed already: a slow answer (a second refresh meanwhile would race it)
+                await emulator.clock.sleep(request[SLOW])
         else:
             return oauth_error("unsupported_grant_type")
     except OAuthError as err:

@@ -4,6 +4,9 @@
 ALTER TABLE orgs ADD COLUMN lease_owner TEXT;
 ALTER TABLE orgs ADD COLUMN lease_until REAL;
 
+-- Which process ran each sync run.
+ALTER TABLE runs ADD COLUMN owner TEXT;
+
 -- A Slack message being sent is claimed first, so two processes never send the same one.
 ALTER TABLE slack_outbox ADD COLUMN claimed_by TEXT;
 ALTER TABLE slack_outbox ADD COLUMN claimed_until REAL;
