@@ -24,7 +24,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/full_sync.py
 	$(BIN)/python bench/incremental_sync.py
 	$(BIN)/python bench/many_orgs.py
-	$(BIN)/python -m bench.slack_burst
+	$(BIN)/python bench/slack_load.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -38,6 +38,7 @@ RESULTS = ROOT / "bench" / "results"
 SECRET = "bench-secret-key"
 SIGNING_SECRET = "bench-signing-secret"
 API = "/api.xro/2.0/"
+BACKLOG = 1024  # the listen backlog `xero-syncd run` uses (daemon/cli.py); aiohttp's own default is 128
 
 
 def free_port() -> int:
@@ -131,15 +132,16 @@ def settings_for(emulator_url: str, data_dir: Path, port: int, **extra: str) -> 
 @asynccontextmanager
 async def daemon(emulator: Emulator, **create_kwargs) -> AsyncIterator[web.Application]:
     """The daemon's app (`create_app`) served on a free loopback port, over a fresh SQLite file, as
-    `xero-syncd run` serves it; `extra_env` adds settings."""
+    `xero-syncd run` serves it; `extra_env` adds settings, `backlog` sets the listen backlog."""
     logs.configure("warning", json=True)
     extra = create_kwargs.pop("extra_env", {})
+    backlog = create_kwargs.pop("backlog", BACKLOG)
     with tempfile.TemporaryDirectory(prefix="xero-syncd-bench-") as data:
         port = free_port()
         app = create_app(settings_for(emulator.url, Path(data), port, **extra), **create_kwargs)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", port).start()
+        await web.TCPSite(runner, "127.0.0.1", port, backlog=backlog).start()
         app["bench_url"] = f"http://127.0.0.1:{port}"
         try:
             yield app
@@ -234,6 +236,20 @@ def peak_rss_mb() -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def decoder_peak_rss_mb() -> float:
+    """Peak resident set of the daemon's page-decoder process (`daemon/xero/decoding.py`); 0 if none started."""
+    from daemon.xero import decoding
+
+    pool = decoding._pool
+    total = 0.0
+    for pid in (getattr(pool, "_processes", None) or {}) if pool is not None else {}:
+        try:
+            total += _status_kb(str(pid), "VmHWM") / 1024
+        except OSError:
+            pass
+    return total
+
+
 def reset_peak_rss() -> bool:
     """Start the VmHWM high-water mark afresh (Linux: write 5 to clear_refs); False when not allowed."""
     try:
@@ -257,6 +273,7 @@ class LoopMonitor:
 
     def __init__(self) -> None:
         self.max_overshoot = 0.0
+        self.worst_cpu_wait = 0.0  # of the worst overshoot: time the loop's thread was runnable but had no CPU
         self.slowest: list[tuple[float, str]] = []
         self._task: asyncio.Task | None = None
         self._orig_run = None
@@ -269,9 +286,12 @@ class LoopMonitor:
     async def _tick(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            before = loop.time()
+            before, waited = loop.time(), _run_delay()
             await asyncio.sleep(self.TICK)
-            self.max_overshoot = max(self.max_overshoot, loop.time() - before - self.TICK)
+            overshoot = loop.time() - before - self.TICK
+            if overshoot > self.max_overshoot:
+                self.max_overshoot = overshoot
+                self.worst_cpu_wait = _run_delay() - waited
 
     def _patch(self) -> None:
         handle_cls = asyncio.events.Handle
@@ -302,8 +322,18 @@ class LoopMonitor:
 
     def report(self) -> dict:
         return {"max_overshoot_ms": round(self.max_overshoot * 1000, 1),
+                "of_which_waiting_for_a_cpu_ms": round(self.worst_cpu_wait * 1000, 1),
                 "slowest_callback_ms": round(self.slowest[0][0] * 1000, 1) if self.slowest else 0.0,
                 "slowest_callbacks": [{"ms": round(t * 1000, 1), "what": w} for t, w in self.slowest]}
+
+
+def _run_delay() -> float:
+    """Seconds this thread has spent runnable but waiting for a CPU (Linux schedstat); 0 where unavailable."""
+    try:
+        with open("/proc/thread-self/schedstat") as f:
+            return int(f.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 def _describe(handle) -> str:

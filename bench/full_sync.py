@@ -54,7 +54,8 @@ async def first_sync(emu: h.Emulator, args: argparse.Namespace,
     tenant = emu.tenants()[0]
     counts = tenant["counts"]
     emu.clear_calls()
-    async with h.daemon(emu, pacer=None if args.xero_pacing else h.unpaced_pacer()) as app:
+    backlog = getattr(args, "backlog", h.BACKLOG)
+    async with h.daemon(emu, pacer=None if args.xero_pacing else h.unpaced_pacer(), backlog=backlog) as app:
         rss_idle = h.peak_rss_mb()
         cpu0, emu_cpu0 = _cpu(), emu.cpu_seconds()
         monitor = h.LoopMonitor().start()
@@ -82,6 +83,7 @@ async def first_sync(emu: h.Emulator, args: argparse.Namespace,
         "api_calls_by_entity": by_entity, "api_calls_minimum_by_entity": minimum,
         "non_200": sum(1 for c in calls if c["status"] != 200),
         "peak_rss_mb": round(h.peak_rss_mb(), 1), "rss_before_sync_mb": round(rss_idle, 1),
+        "decoder_peak_rss_mb": round(h.decoder_peak_rss_mb(), 1),
         "daemon_cpu_seconds": round(cpu, 2), "emulator_cpu_seconds": round(emu_cpu, 2), "emulator_start_seconds": round(emu.start_seconds, 1),
         "loop": monitor.report(), "during": extra,
         "pacing": "xero (60 calls/min per org)" if args.xero_pacing else "lifted (per-org and app minute budgets off)",
@@ -97,7 +99,7 @@ def _cpu() -> float:
 def show(r: dict) -> None:
     ok_rate = r["records_per_second"] >= TARGET_RATE
     ok_calls = r["api_calls"] == r["api_calls_minimum"]
-    ok_rss = r["peak_rss_mb"] < TARGET_RSS_MB
+    ok_rss = r["peak_rss_mb"] + r["decoder_peak_rss_mb"] < TARGET_RSS_MB  # the decoder process is the daemon's too
     ok_loop = r["loop"]["max_overshoot_ms"] <= TARGET_BLOCK_MS and r["loop"]["slowest_callback_ms"] <= TARGET_BLOCK_MS
     print(f"full sync from empty: {r['records']:,} records ({', '.join(f'{k} {v:,}' for k, v in r['stored'].items())})"
           f" outcome={r['outcome']}")
@@ -106,11 +108,13 @@ def show(r: dict) -> None:
     print(f"  records/s          {r['records_per_second']:,}   target >= {TARGET_RATE:,}  {h.verdict(ok_rate)}")
     print(f"  API calls          {r['api_calls']}  minimum {r['api_calls_minimum']}  non-200 {r['non_200']}"
           f"  {h.verdict(ok_calls)}")
-    print(f"  peak RSS (daemon)  {r['peak_rss_mb']:.0f} MB  (before the sync {r['rss_before_sync_mb']:.0f} MB)"
+    print(f"  peak RSS (daemon)  {r['peak_rss_mb']:.0f} MB + decoder process {r['decoder_peak_rss_mb']:.0f} MB"
+          f"  (before the sync {r['rss_before_sync_mb']:.0f} MB)"
           f"  target < {TARGET_RSS_MB} MB  {h.verdict(ok_rss)}")
     loop = r["loop"]
-    print(f"  event loop block   {loop['max_overshoot_ms']:.1f} ms (5 ms sleeper overshoot),"
-          f" slowest callback {loop['slowest_callback_ms']:.1f} ms  target <= {TARGET_BLOCK_MS} ms  {h.verdict(ok_loop)}")
+    print(f"  event loop block   {loop['max_overshoot_ms']:.1f} ms (5 ms sleeper overshoot; of which"
+          f" {loop['of_which_waiting_for_a_cpu_ms']:.1f} ms with no CPU free), slowest callback"
+          f" {loop['slowest_callback_ms']:.1f} ms  target <= {TARGET_BLOCK_MS} ms  {h.verdict(ok_loop)}")
     for slow in loop["slowest_callbacks"][:3]:
         print(f"      {slow['ms']:6.1f} ms  {slow['what']}")
     least = r["least_seconds_under_xero_limits"]

@@ -131,8 +131,11 @@ def show(results: dict) -> None:
             f"{r['over_least']:+.1%} over  target <= +{TARGET_OVER:.0%}  {h.verdict(r['over_least'] <= TARGET_OVER)}")
         print(f"  cycle {cyc:,.1f} s clock ({r['cycle_wall_seconds']:.1f} s real); least the limits allow"
               f" {least:,.0f} s clock  {verdict}")
+        loop = r["loop"]
         print(f"  429s {r['http_429']}  target 0  {h.verdict(r['http_429'] == 0)}   peak RSS {r['peak_rss_mb']:.0f} MB"
-              f"   event loop block {r['loop']['max_overshoot_ms']:.0f} ms")
+              f"   longest event-loop block {loop['max_overshoot_ms']:.0f} ms (of which"
+              f" {loop['of_which_waiting_for_a_cpu_ms']:.0f} ms with no CPU free), slowest callback"
+              f" {loop['slowest_callback_ms']:.0f} ms")
         print(f"  bottleneck: {judge(r, cpu_rate)}")
 
 

@@ -10,23 +10,21 @@ from them are marked deleted.
 from __future__ import annotations
 
 import asyncio
-import json
 from dataclasses import dataclass, field
+from functools import partial
 
+import orjson
 import structlog
 
 from daemon.clock import Clock
 from daemon.sync.entities import ENTITIES, OVERLAP_SECONDS, PAGE_SIZE, Entity
-from daemon.xero.client import CallStats, XeroClient, off_loop
+from daemon.xero.client import CallStats, XeroClient
 from daemon.xero.dates import if_modified_since, to_ms
 from storage import Store
 from storage.orgs import Org
 from storage.records import Row
 
 log = structlog.get_logger(__name__)
-
-THREAD_ENCODE_ROWS = 200  # encode bigger pages off the event loop
-_JSON = json.JSONEncoder(separators=(",", ":"), check_circular=False)  # json.dumps(..., separators=) builds one per call
 
 
 @dataclass
@@ -89,35 +87,37 @@ class SyncEngine:
     ) -> tuple[list[Row], int, bool]:
         """One page of a paged entity, encoded for the store: (rows, pageCount, no items at all)."""
         params = {**dict(entity.params), "page": str(page), "pageSize": str(PAGE_SIZE), "order": "UpdatedDateUTC ASC"}
-        body = await self._client.get(
-            org.grant_id, org.tenant_id, entity.name, params=params, modified_since=modified_since, stats=stats
-        )
-        items = body.get(entity.key) or []
-        page_count = int((body.get("pagination") or {}).get("pageCount") or 0)
-        return await _rows(entity, items), page_count, not items
+        return await self._client.get(org.grant_id, org.tenant_id, entity.name, params=params,
+                                      modified_since=modified_since, stats=stats, then=partial(_page_rows, entity))
 
     async def _whole(self, org: Org, entity: Entity, run_id: int, stats: CallStats) -> int:
-        body = await self._client.get(org.grant_id, org.tenant_id, entity.name, params=dict(entity.params), stats=stats)
-        rows = await _rows(entity, body.get(entity.key) or [])
+        rows = await self._client.get(org.grant_id, org.tenant_id, entity.name, params=dict(entity.params),
+                                      stats=stats, then=partial(_whole_rows, entity))
         return await self._store.records.store_page(
             org.tenant_id, entity.name, rows, run_id=run_id, now=self._clock.time(),
             seen_all=[row.xero_id for row in rows],
         )
 
 
-async def _rows(entity: Entity, items: list[dict]) -> list[Row]:
-    if len(items) > THREAD_ENCODE_ROWS:
-        return await off_loop(_encode, entity, items)
-    return _encode(entity, items)
+# Decoding: run where the client decodes the body (the decoder process for a large page), so only rows come back.
+def _page_rows(entity: Entity, payload: dict) -> tuple[list[Row], int, bool]:
+    """One page of a paged entity, encoded for the store: (rows, pageCount, no items at all)."""
+    items = payload.get(entity.key) or []
+    page_count = int((payload.get("pagination") or {}).get("pageCount") or 0)
+    return _encode(entity, items), page_count, not items
+
+
+def _whole_rows(entity: Entity, payload: dict) -> list[Row]:
+    return _encode(entity, payload.get(entity.key) or [])
 
 
 def _encode(entity: Entity, items: list[dict]) -> list[Row]:
-    rows, encode = [], _JSON.encode
+    rows, encode = [], orjson.dumps
     for item in items:
         xero_id = item.get(entity.id_field)
         if not xero_id:
             continue  # a record without its identity cannot be stored idempotently; Xero always sends it
         status = item.get(entity.status_field) if entity.status_field else None
         updated = to_ms(item.get("UpdatedDateUTC")) or 0
-        rows.append(Row(str(xero_id), status, updated, encode(item)))
+        rows.append(Row(str(xero_id), status, updated, encode(item).decode()))
     return rows

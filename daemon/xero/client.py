@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -20,23 +19,11 @@ import structlog
 
 from daemon.clock import Clock
 from daemon.errors import XeroAuthError, XeroDailyLimitSpent, XeroError, XeroRateLimited, XeroTransientError
+from daemon.xero.decoding import OFF_LOOP_BYTES, decode, decode_off_loop
 from daemon.xero.pacing import Pacer
 from daemon.xero.tokens import TokenManager
 
 log = structlog.get_logger(__name__)
-
-THREAD_PARSE_BYTES = 256 * 1024  # parse bigger bodies off the event loop
-
-# One thread for the CPU-bound decoding of every sync (bodies parsed here, rows encoded by the engine). JSON work
-# holds the GIL, so more threads decode no faster; they only take turns with the event loop for the GIL, and with
-# the default executor's six threads busy the loop waited up to 77 ms for it (bench/many_orgs.py). Module-level
-# like the default executor: it works from any event loop, and its idle thread costs nothing.
-_DECODER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xero-decode")
-
-
-async def off_loop(fn: Callable[..., Any], *args: Any) -> Any:
-    """Run CPU-bound decoding on the decoder thread, one job at a time across all syncs."""
-    return await asyncio.get_running_loop().run_in_executor(_DECODER, fn, *args)
 
 
 @dataclass
@@ -75,7 +62,10 @@ class XeroClient:
     async def get(
         self, grant_id: int, tenant_id: str, path: str, *, params: dict | None = None,
         modified_since: str | None = None, stats: CallStats | None = None, attempts: int | None = None,
-    ) -> dict:
+        then: Callable[[Any], Any] | None = None,
+    ) -> Any:
+        """The decoded JSON answer, or `then(answer)`: for a large body both are done in the decoder process
+        (`daemon/xero/decoding.py`), so `then` must be picklable (a module-level function or a partial of one)."""
         stats = stats if stats is not None else CallStats()
         refreshed = False
         attempt = 0
@@ -84,7 +74,7 @@ class XeroClient:
             token = ""
             try:
                 token = await self._tokens.access_token(grant_id)  # a lost refresh answer is retried here too
-                return await self._once(token, tenant_id, path, params, modified_since, stats)
+                return await self._once(token, tenant_id, path, params, modified_since, stats, then)
             except _TokenExpired:
                 if refreshed:
                     raise XeroAuthError("Xero rejected a freshly refreshed token", reason="unauthorized") from None
@@ -106,7 +96,7 @@ class XeroClient:
                          error=str(err))
                 await self._clock.sleep(delay)
 
-    async def _once(self, token, tenant_id, path, params, modified_since, stats: CallStats) -> dict:
+    async def _once(self, token, tenant_id, path, params, modified_since, stats: CallStats, then) -> Any:
         headers = {"Authorization": f"Bearer {token}", "xero-tenant-id": tenant_id, "Accept": "application/json"}
         if modified_since:
             headers["If-Modified-Since"] = modified_since
@@ -124,7 +114,7 @@ class XeroClient:
         if self._metrics is not None:
             self._metrics.api_call(status)
         if status == 200:
-            return await _parse(body, path)
+            return await _parse(body, path, then)
         raise _error_for(status, resp_headers, body, path)
 
 
@@ -132,12 +122,12 @@ class _TokenExpired(XeroError):
     pass
 
 
-async def _parse(body: bytes, path: str) -> dict:
+async def _parse(body: bytes, path: str, then: Callable[[Any], Any] | None) -> Any:
     try:
-        if len(body) > THREAD_PARSE_BYTES:
-            return await off_loop(json.loads, body)
-        return json.loads(body)
-    except ValueError:
+        if len(body) > OFF_LOOP_BYTES:
+            return await decode_off_loop(body, then)
+        return decode(body, then)
+    except ValueError:  # orjson.JSONDecodeError is a ValueError
         raise XeroTransientError(f"{path}: Xero sent a body that is not JSON") from None
 
 

@@ -1,7 +1,8 @@
 """The `/xero` slash command: parse, authorise, acknowledge at once, call the service, answer via response_url.
 
 Help, refusals and unknown words are answered in the acknowledgement itself; everything else acknowledges first
-and answers through `respond()`, so Slack never waits on Xero or the database.
+and answers through `respond()`, so Slack never waits on Xero or the database. `acknowledge` runs in bolt's
+listener middleware and `handle` in the listener (handlers/slack/bolt.py says why).
 """
 
 from __future__ import annotations
@@ -134,23 +135,30 @@ def split(text: str | None) -> tuple[str, str]:
 
 
 # -- the listener ------------------------------------------------------------------------------------------------
-async def handle(ctx: Ctx, body: dict, ack, respond, tasks: set) -> None:
+async def acknowledge(ctx: Ctx, body: dict, ack) -> tuple[Command, str] | None:
+    """Acknowledge at once, without I/O: help, refusals and unknown words are the acknowledgement itself (None:
+    nothing left to do); otherwise the command to run after it, with its arguments."""
     name, args = split(body.get("text"))
     command = COMMANDS.get(name)
     log.info("slack.command", command=name or "help", user=ctx.user, known=command is not None)
     if command is None or command.name == "help":
         await ack(**views.help_reply(COMMANDS.values(), unknown=name or None).kwargs())
         ctx.count("help", "ok" if command else "unknown")
-        return
+        return None
     if command.admin and not is_admin(ctx.settings, ctx.user):
         log.info("slack.command_refused", command=name, user=ctx.user)
         await ack(**views.refusal(name, ctx.settings.slack_admin_users).kwargs())
         ctx.count(name, "refused")
-        return
+        return None
     await (ack(text=command.ack) if command.ack else ack())
+    return command, args
+
+
+async def handle(ctx: Ctx, command: Command, args: str, respond, tasks: set) -> None:
+    """After the acknowledgement: run the command and answer through `respond()`."""
     outcome: list[str] = []
-    reply = await answer(lambda: command.run(ctx, args), tasks, what=name, outcome=outcome)
-    ctx.count(name, outcome[0] if outcome else "ok")
+    reply = await answer(lambda: command.run(ctx, args), tasks, what=command.name, outcome=outcome)
+    ctx.count(command.name, outcome[0] if outcome else "ok")
     await send(respond, reply)
 
 

@@ -1,5 +1,5 @@
 """A burst of 200 concurrent signed slash commands while a large sync is in progress: every one is acknowledged
-and answered. (Ack latency is measured by bench/slack_burst.py, never asserted here.)"""
+and answered. (Ack latency is measured by bench/slack_load.py, never asserted here.)"""
 
 from __future__ import annotations
 

@@ -1,0 +1,46 @@
+"""Decoding large Xero pages in a separate process.
+
+A 1,000-invoice page is ~1.5 MB of JSON: parsing it and encoding its rows for the store is ~20-40 ms of CPU
+that holds Python's GIL in long C calls. In a thread it still starves the event loop (Slack's acknowledgements
+waited for the GIL: bench/slack_load.py); in one worker process it runs beside the loop on the second core, and
+only the finished rows come back. One worker: pages are decoded one at a time across all syncs, as before.
+
+The pool is created on first use and re-created if its process dies (the page is then retried as any transient
+failure). Like the default executor it is module-level: it serves any event loop, and an idle worker costs
+nothing but its memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Callable
+
+import orjson
+
+from daemon.errors import XeroTransientError
+
+OFF_LOOP_BYTES = 256 * 1024  # smaller bodies are decoded on the event loop: sending them costs more than it saves
+
+_pool: ProcessPoolExecutor | None = None
+
+
+def decode(body: bytes, then: Callable[[Any], Any] | None) -> Any:
+    """Parse a JSON body and apply `then` to it (in the worker, or here for a small body)."""
+    payload = orjson.loads(body)
+    return then(payload) if then is not None else payload
+
+
+async def decode_off_loop(body: bytes, then: Callable[[Any], Any] | None) -> Any:
+    """`decode` in the worker process (`then` must be a module-level function or a partial of one)."""
+    global _pool
+    if _pool is None:
+        # forkserver: the worker is not forked from this process's threads (the store's, the loop's)
+        _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver"))
+    try:
+        return await asyncio.get_running_loop().run_in_executor(_pool, decode, body, then)
+    except BrokenProcessPool:
+        _pool = None
+        raise XeroTransientError("the page decoder process stopped; the page will be fetched again") from None
