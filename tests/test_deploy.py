@@ -102,3 +102,20 @@ def test_readme_leads_with_the_two_commands_and_lists_every_setting():
     assert "make run" in first_block and "make test" in first_block
     table = {m.group(1) for m in re.finditer(r"^\| `([A-Z][A-Z0-9_]*)` \|", readme, re.M)}
     assert table == set(VARIABLES)
+
+
+def test_compose_runs_replicas_on_postgresql_behind_one_address():
+    import yaml
+
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    services = compose["services"]
+    db, daemon, proxy = services["postgres"], services["xero-syncd"], services["proxy"]
+    assert db["image"].split("/")[-1].startswith("postgres:") and "healthcheck" in db
+    assert daemon["deploy"]["replicas"] >= 2 and daemon["build"]["dockerfile"] == "deploy/Containerfile"
+    env = daemon["environment"]
+    assert env["DATABASE_URL"].startswith("postgresql://") and "@postgres:5432/" in env["DATABASE_URL"]
+    assert env["SECRET_KEY"].startswith("${SECRET_KEY:?")  # one key for every replica, never generated per replica
+    assert daemon["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert "ports" not in daemon and proxy["ports"] == ["8080:8080"]  # one address: the proxy
+    [conf] = [v.split(":")[0] for v in proxy["volumes"]]
+    assert "proxy_pass http://$replicas:8080" in (DEPLOY / conf).read_text()
