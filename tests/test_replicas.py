@@ -10,15 +10,25 @@ Real processes and real time: waits poll the database and the fake Slack for wha
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import time
+from contextlib import asynccontextmanager
+from urllib.parse import urlencode, urlsplit
 
+import aiohttp
 import asyncpg
 import pytest
+from slack_sdk.signature import SignatureVerifier
 
+from daemon.crypto import Secrets
 from storage.runs import ORPHANED
 from tests.fakes.slack import FakeSlack
-from tests.processes import DaemonProcess, EmulatorProcess
+from tests.processes import SECRET, DaemonProcess, EmulatorProcess
+from tests.test_webhooks import payload as webhook_payload
+from tests.test_webhooks import sign as webhook_sign
+
+WEBHOOK_KEY = "replica-webhook-key"
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -39,15 +49,19 @@ async def poll(check, *, what: str, limit: float = 60.0):
         await asyncio.sleep(0.1)
 
 
-@pytest.fixture
-async def cluster(postgres_url, tmp_path):
-    emulator = EmulatorProcess("--orgs", str(ORGS), "--invoices", "30", "--contacts", "10", "--payments", "10")
+@asynccontextmanager
+async def replicas(postgres_url: str, tmp_path, n: int, orgs: int, **extra: str):
+    """The emulator with `orgs` orgs, a fake Slack, and `n` daemons on one database behind one PUBLIC_URL (the
+    first daemon's, as a load balancer would give them)."""
+    emulator = EmulatorProcess("--orgs", str(orgs), "--invoices", "30", "--contacts", "10", "--payments", "10")
     slack = await FakeSlack().start()
     # Slots a month apart: no org's own slot comes during the test, only the cycles the test makes due at once
     settings = {"DATABASE_URL": postgres_url, "SYNC_INTERVAL": str(30 * 86400), "SYNC_LEASE": str(LEASE),
                 "SYNC_CONCURRENCY": "3", "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": slack.api_url,
-                "SLACK_ALERT_CHANNEL": CHANNEL, "LOG_LEVEL": "info"}
-    daemons = [DaemonProcess(emulator, tmp_path, log=tmp_path / f"daemon{i}.log", **settings) for i in range(3)]
+                "SLACK_ALERT_CHANNEL": CHANNEL, "LOG_LEVEL": "info", **extra}
+    daemons = [DaemonProcess(emulator, tmp_path, log=tmp_path / f"daemon{i}.log", **settings) for i in range(n)]
+    for daemon in daemons[1:]:
+        daemon.env["PUBLIC_URL"] = daemons[0].url
     db = await asyncpg.connect(postgres_url)
     try:
         for daemon in daemons:
@@ -62,6 +76,12 @@ async def cluster(postgres_url, tmp_path):
         await db.close()
         await slack.close()
         emulator.stop()
+
+
+@pytest.fixture
+async def cluster(postgres_url, tmp_path):
+    async with replicas(postgres_url, tmp_path, 3, ORGS) as running:
+        yield running
 
 
 def _healthy(daemon: DaemonProcess) -> None:
@@ -143,6 +163,76 @@ async def test_three_daemons_share_the_orgs_and_take_over_from_one_that_dies(clu
         stored = {r["entity"]: r["n"] for r in await db.fetch(
             "SELECT entity, count(*) AS n FROM records WHERE tenant_id = $1 GROUP BY entity", tenant)}
         assert stored["Invoices"] == held[tenant]["Invoices"] and stored["Contacts"] == held[tenant]["Contacts"]
+
+
+async def test_any_replica_takes_any_request(postgres_url, tmp_path):
+    """Consent started on one replica and answered on another; a webhook delivered to one and redelivered to the
+    other; `/xero sync` asked of one replica while the other syncs that org."""
+    async with replicas(postgres_url, tmp_path, 2, 2, XERO_WEBHOOK_KEY=WEBHOOK_KEY) as (emulator, slack, daemons, db):
+        first, second = daemons
+        async with aiohttp.ClientSession() as http:
+            callback = await _consent_callback(http, first)
+            async with http.get(f"{second.url}/oauth/callback?{callback}") as page:  # the state is in the database
+                assert page.status == 200 and "Xero is connected" in await page.text()
+            async with http.get(f"{first.url}/oauth/callback?{callback}") as replay:  # and single use everywhere
+                assert replay.status == 400
+            await poll(lambda: _count(db, "SELECT count(*) FROM runs WHERE outcome = 'success'", 2),
+                       what="the first syncs")
+            await poll(lambda: _idle(db), what="the first syncs to finish")
+            tenant = (await db.fetch("SELECT tenant_id FROM orgs ORDER BY tenant_id"))[0]["tenant_id"]
+
+            event = webhook_payload(tenant)
+            for daemon in daemons:  # delivered, then redelivered to the other replica
+                async with http.post(f"{daemon.url}/webhooks/xero", data=event,
+                                     headers={"x-xero-signature": webhook_sign(event, WEBHOOK_KEY)}) as resp:
+                    assert resp.status == 200
+            await poll(lambda: _count(db, "SELECT count(*) FROM runs WHERE trigger = 'webhook' AND outcome ="
+                                      " 'success'", 1), what="the webhook's sync")
+            queued = [_logged(d, "webhook.received")[-1]["queued"] for d in daemons]
+            assert sorted(queued) == [0, 1], queued  # one replica queued the event; the other knew it already
+
+            emulator.control("/_control/faults", "POST", {"kind": "slow", "tenant_id": tenant, "entity": "Invoices",
+                                                         "count": 1, "delay": 3})
+            await db.execute("UPDATE orgs SET next_sync_at = $1 WHERE tenant_id = $2", time.time(), tenant)
+            holder = await poll(lambda: db.fetchval("SELECT lease_owner FROM orgs WHERE tenant_id = $1", tenant),
+                                what="a replica to take the org's sync")
+            other = next(d for d in daemons if f":{d.proc.pid}:" not in holder)
+            response_url, tag = slack.response_url()
+            body = urlencode({"team_id": "T1", "channel_id": "C1", "user_id": "U1", "command": "/xero",
+                              "text": f"sync {tenant}", "response_url": response_url, "trigger_id": "1.2.3"})
+            stamp = str(int(time.time()))
+            signature = SignatureVerifier("s").generate_signature(timestamp=stamp, body=body)
+            async with http.post(f"{other.url}/slack/events", data=body, headers={
+                    "X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature,
+                    "Content-Type": "application/x-www-form-urlencoded"}) as ack:
+                assert ack.status == 200
+            await poll(lambda: _async(bool(slack.responses(tag))), what="the sync's answer", limit=60)
+        runs = await db.fetch("SELECT * FROM runs WHERE tenant_id = $1 AND trigger IN ('schedule', 'manual')"
+                              " ORDER BY id", tenant)
+        assert [(r["trigger"], r["outcome"]) for r in runs] == [("schedule", "success"), ("manual", "success")]
+        assert runs[1]["started_at"] >= runs[0]["finished_at"]  # waited for the other replica's run to end
+        assert runs[0]["owner"] == holder and runs[1]["owner"] != holder
+        assert "synced" in slack.responses(tag)[-1].text.lower()
+
+
+async def _consent_callback(http, daemon: DaemonProcess) -> str:
+    """Start consent on `daemon` and pass the emulator's auto-approving consent: the callback's query string."""
+    token = Secrets([SECRET]).sign_link({"kind": "connect", "user": "U1", "nonce": "n1"}, now=time.time())
+    async with http.get(f"{daemon.url}/oauth/start?link={token}", allow_redirects=False) as start:
+        assert start.status == 302
+        authorize = start.headers["Location"]
+    async with http.get(authorize, allow_redirects=False) as consent:
+        assert consent.status == 302
+        return urlsplit(consent.headers["Location"]).query
+
+
+def _logged(daemon: DaemonProcess, event: str) -> list[dict]:
+    lines = [line for line in daemon.log.read_text().splitlines() if line.startswith("{")]  # JSON log lines
+    return [entry for entry in map(json.loads, lines) if entry.get("event") == event]
+
+
+async def _async(value):
+    return value
 
 
 # -- reading the shared database ---------------------------------------------------------------------------------

@@ -56,11 +56,13 @@ def build_bolt(app: web.Application) -> AsyncApp:
 
 
 def _bolt_logger() -> logging.Logger:
-    """Bolt's own logger, minus its start-up warning that the bot token "will be ignored": with `authorize`
-    bolt does not need it, but the alerts do use it."""
+    """Bolt's own logger, minus its start-up warnings that the bot token "will be ignored" / "will be unused"
+    (bolt reads SLACK_BOT_TOKEN from the environment too): with `authorize` and our client it needs no token,
+    but the alerts do use it."""
     logger = logging.getLogger("xero_syncd.slack_bolt")
     if not logger.filters:
-        logger.addFilter(lambda record: "will be ignored" not in record.getMessage())
+        logger.addFilter(lambda record: not any(
+            phrase in record.getMessage() for phrase in ("will be ignored", "`token` will be unused")))
     return logger
 
 
