@@ -27,6 +27,7 @@ from storage.runs import Run
 log = structlog.get_logger(__name__)
 
 GRANT_REFUSED = ("invalid_grant", "revoked")  # the token endpoint refused the grant itself, not one org
+LEASE_LOST = "this process stalled past its sync lease and another process took the organisation over"
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class SyncRunner:
         self._flows = flows
         self._metrics = metrics
         self._running: dict[str, asyncio.Task[Run]] = {}
+        self._lost: set[str] = set()  # orgs whose run is being stopped because its lease was lost
 
     def running(self, tenant_id: str) -> bool:
         return tenant_id in self._running
@@ -118,6 +120,7 @@ class SyncRunner:
             await self._clock.sleep(lease / 3, background=True)
             if not await self._store.orgs.renew_lease(tenant_id, self._clock.time() + lease):
                 log.warning("sync.lease_lost", tenant_id=tenant_id)
+                self._lost.add(tenant_id)
                 run.cancel()
                 return
 
@@ -134,7 +137,9 @@ class SyncRunner:
             try:
                 await self._engine.run(org, run_id, tally, reconcile=reconcile, only=only)
             except asyncio.CancelledError:
-                await asyncio.shield(self._finish(run_id, "interrupted", tally, "the daemon stopped during this sync"))
+                why = LEASE_LOST if tenant_id in self._lost else "the daemon stopped during this sync"
+                self._lost.discard(tenant_id)
+                await asyncio.shield(self._finish(run_id, "interrupted", tally, why))
                 raise
             except XeroAuthError as err:
                 return await self._auth_failed(org, run_id, tally, err)

@@ -22,6 +22,7 @@ class Run:
     api_calls: int
     error: str | None
     changed: dict[str, int] = field(default_factory=dict)
+    owner: str | None = None  # the process that ran it (storage.Store.owner)
 
     @property
     def total_changed(self) -> int:
@@ -91,5 +92,5 @@ class Runs:
         changed = {r["entity"]: r["changed"] for r in entities}
         return Run(
             row["id"], row["tenant_id"], row["trigger"], row["started_at"], row["finished_at"], row["outcome"],
-            row["api_calls"], row["error"], changed,
+            row["api_calls"], row["error"], changed, row["owner"],
         )
