@@ -40,13 +40,52 @@ def auth_reply(link: str) -> Reply:
                         actions(button("Connect Xero", CONNECT_ACTION, url=link, style="primary"))])
 
 
+MAX_BLOCKS = 50  # Slack's limit per message
+DETAILED = 16  # orgs shown in full: three blocks each stays within MAX_BLOCKS
+SECTION_CHARS = 3000  # Slack's limit for one section's text
+TEXT_CHARS = 39_000  # the plain-text fallback stays under Slack's 40,000
+
+
 def status_reply(statuses, now: float) -> Reply:
+    if len(statuses) > DETAILED:
+        return _status_summary(statuses, now)
     blocks, texts = [], []
     for status in statuses:
         b, t = _status_one(status, now)
         blocks += b + [divider()]
         texts.append(t)
-    return Reply("\n\n".join(texts), blocks[:-1][:50])
+    return Reply("\n\n".join(texts), blocks[:-1])
+
+
+def _status_summary(statuses, now: float) -> Reply:
+    """Too many orgs to show in full: one line each, packed into as few sections as Slack allows."""
+    head = f"*{len(statuses)} organisations.* `/xero status <org>` shows one in full."
+    blocks, chunk = [section(head)], ""
+    lines = [_summary_line(s, now) for s in statuses]
+    for shown, line in enumerate(lines):
+        if len(chunk) + len(line) + 1 > SECTION_CHARS:
+            if len(blocks) == MAX_BLOCKS - 2:  # room for this section and the note below
+                blocks += [section(chunk), context(f"… and {len(lines) - shown} more")]
+                chunk = ""
+                break
+            blocks.append(section(chunk))
+            chunk = ""
+        chunk += ("\n" if chunk else "") + line
+    if chunk:
+        blocks.append(section(chunk))
+    text = "\n".join(_summary_line(s, now, plain=True) for s in statuses)
+    return Reply(text if len(text) <= TEXT_CHARS else text[:TEXT_CHARS] + "\n…", blocks)
+
+
+def _summary_line(s, now: float, *, plain: bool = False) -> str:
+    org, last = s.org, s.last_run
+    success = s.last_success.finished_at if s.last_success else org.last_success_at
+    outcome = f" ({last.outcome.replace('_', ' ')})" if last and last.outcome != "success" else ""
+    if plain:
+        return (f"{org.name} ({org.tenant_id}): {s.connection}; last successful sync {when(success, now)}{outcome};"
+                f" next sync {_next_sync(s, now, plain=True)}")
+    return (f"{CONNECTION_ICONS.get(s.connection, '')} *{escape(org.name)}*: last successful sync"
+            f" {rich_when(success, now)}{outcome}; next sync {_next_sync(s, now)}")
 
 
 def _status_one(s, now: float) -> tuple[list[dict], str]:
