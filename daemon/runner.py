@@ -87,21 +87,23 @@ class SyncRunner:
             await self._clock.sleep(min(lease / 4, max(1.0, (org.lease_until or 0) - self._clock.time())))
         run_task = asyncio.ensure_future(self._run(tenant_id, trigger, only))
         keeper = asyncio.create_task(self._keep_lease(tenant_id, run_task), name=f"lease:{tenant_id}")
-        ran = False
+        ran = lost = False
         try:
             try:
                 run = await run_task
             except asyncio.CancelledError:
                 current = asyncio.current_task()
-                if keeper.done() and not keeper.cancelled() and not (current and current.cancelling()):
-                    return await self._store.runs.latest(tenant_id) or _gone(tenant_id)  # the lease was lost
+                lost = keeper.done() and not keeper.cancelled() and not (current and current.cancelling())
+                if lost:  # the run was stopped because another process took the lease: it is theirs now
+                    return await self._store.runs.latest(tenant_id) or _gone(tenant_id)
                 raise
             ran = run.outcome != "interrupted"
             return run
         finally:
             keeper.cancel()
             await asyncio.gather(keeper, return_exceptions=True)
-            await asyncio.shield(self._release(tenant_id, ran))
+            if not lost:
+                await asyncio.shield(self._release(tenant_id, ran))
 
     async def _release(self, tenant_id: str, ran: bool) -> None:
         now = self._clock.time()

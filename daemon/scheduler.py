@@ -81,7 +81,8 @@ class Scheduler:
             log.exception("scheduler.sync_crashed", tenant_id=tenant_id)
 
     async def _park(self) -> None:
-        due = await self._store.orgs.next_due_at()
+        full = len(self._tasks) >= self._concurrency  # no place free: a sync that ends wakes the loop
+        due = None if full else await self._store.orgs.next_due_at()
         now = self._clock.time()  # after the query: time may have moved while it ran
         # Other processes connect orgs and make them due without telling this one: look at least once a lease.
         horizon = now + (min(self._interval, self._lease) if self._store.shared else self._interval)
