@@ -1,10 +1,11 @@
 """The Slack outbox: every alert leaves through here, in order per channel, paced, retried, never dropped.
 
-Messages are queued in the store (so a restart or a Slack outage loses none) and sent oldest first, each claimed
-first so that of several processes on one store only one sends it, at most one per `interval` seconds per channel (Slack allows about one message a second in a channel). A message Slack does
-not accept stays at the head of its channel's queue and is retried with exponential backoff on the clock; the
-failure is logged and never reaches the sync that caused the alert. Replies and updates find their thread (the
-episode's alert ts) when they are sent, so they always follow the alert they belong to.
+Messages are queued in the store (so a restart or a Slack outage loses none) and sent oldest first, at most one
+per `interval` seconds per channel (Slack allows about one message a second in a channel). Each is claimed before
+it is sent, so of several processes on one store only one sends it. A message Slack does not accept stays at the
+head of its channel's queue and is retried with exponential backoff on the clock; the failure is logged and never
+reaches the sync that caused the alert. Replies and updates find their thread (the episode's alert ts) when they
+are sent, so they always follow the alert they belong to.
 """
 
 from __future__ import annotations

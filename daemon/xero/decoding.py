@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable
@@ -25,6 +26,7 @@ from daemon.errors import XeroTransientError
 OFF_LOOP_BYTES = 256 * 1024  # smaller bodies are decoded on the event loop: sending them costs more than it saves
 
 _pool: ProcessPoolExecutor | None = None
+_starting = threading.Lock()
 
 
 def decode(body: bytes, then: Callable[[Any], Any] | None) -> Any:
@@ -33,14 +35,25 @@ def decode(body: bytes, then: Callable[[Any], Any] | None) -> Any:
     return then(payload) if then is not None else payload
 
 
+def _start() -> ProcessPoolExecutor:
+    """The pool, started once (syncs that need it together wait for the first to start it)."""
+    global _pool
+    with _starting:
+        if _pool is None:
+            # forkserver: the worker is not forked from this process's threads (the store's, the loop's)
+            pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver"))
+            pool.submit(int).result()  # the worker is up before the first page is sent to it
+            _pool = pool
+        return _pool
+
+
 async def decode_off_loop(body: bytes, then: Callable[[Any], Any] | None) -> Any:
     """`decode` in the worker process (`then` must be a module-level function or a partial of one)."""
     global _pool
-    if _pool is None:
-        # forkserver: the worker is not forked from this process's threads (the store's, the loop's)
-        _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver"))
+    # Starting the worker (and the forkserver) blocks for tens of milliseconds: not on the event loop
+    pool = _pool or await asyncio.to_thread(_start)
     try:
-        return await asyncio.get_running_loop().run_in_executor(_pool, decode, body, then)
+        return await asyncio.get_running_loop().run_in_executor(pool, decode, body, then)
     except BrokenProcessPool:
         _pool = None
         raise XeroTransientError("the page decoder process stopped; the page will be fetched again") from None
