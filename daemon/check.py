@@ -136,7 +136,8 @@ async def _database(settings: Settings) -> Lines:
     db = open_database(settings.database_url)
     try:
         await asyncio.wait_for(db.connect(), TIMEOUT.total)
-        row = await db.fetchone("SELECT count(*) AS n FROM information_schema.tables WHERE table_name = ?",
+        row = await db.fetchone("SELECT count(*) AS n FROM information_schema.tables WHERE table_name = ?"
+                                " AND table_schema = current_schema()",
                                 ("schema_migrations",))
     except Exception as err:  # OSError, a timeout, or one of asyncpg's (refused login, no such database)
         return [("fail", f"database {shown}: cannot connect ({type(err).__name__})")]

@@ -95,6 +95,10 @@ def open_database(url: str | Path) -> Database:
 
 def redact(url: str) -> str:
     """A database URL fit for a log line or an operator's screen: any password replaced by ***."""
+    url, mark, query = url.partition("?")
+    if "password" in query.lower():
+        query = "***"
+    url += mark + query
     scheme, sep, rest = url.partition("://")
     if not sep or "@" not in rest.split("/", 1)[0]:
         return url

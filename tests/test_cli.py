@@ -66,6 +66,20 @@ async def test_check_names_a_bad_setting_and_an_unreachable_endpoint(emulator, t
     assert "wrong-secret" not in text
 
 
+async def test_check_reaches_a_postgresql_database_and_never_shows_its_password(emulator, tmp_path, postgres_url):
+    with_password = postgres_url.replace("postgresql://postgres@", "postgresql://postgres:pg-password-never-shown@")
+    out = io.StringIO()
+    await run_check(env_for(emulator, tmp_path, DATABASE_URL=with_password), out)
+    text = out.getvalue()
+    assert "ok    database postgresql://postgres:***@" in text and "PostgreSQL answers" in text
+    assert "no tables yet: `xero-syncd migrate`" in text  # a fresh schema
+    down = f"postgresql://postgres:pg-password-never-shown@127.0.0.1:{free_port()}/test"
+    out = io.StringIO()
+    assert await run_check(env_for(emulator, tmp_path, DATABASE_URL=down), out) == 1
+    assert "FAIL  database postgresql://postgres:***@" in out.getvalue() and "cannot connect" in out.getvalue()
+    assert "pg-password-never-shown" not in text + out.getvalue()
+
+
 async def test_check_says_when_xero_refuses_the_client_credentials(emulator, tmp_path):
     out = io.StringIO()
     assert await run_check(env_for(emulator, tmp_path, XERO_CLIENT_SECRET="wrong-secret"), out) == 1
