@@ -95,7 +95,8 @@ async def cycle(args: argparse.Namespace, app_limit: int) -> dict:
         "least_clock_seconds": least, "cycle_clock_seconds": round(cycle_clock, 1),
         "calls_span_clock_seconds": round(span, 1), "cycle_wall_seconds": round(wall, 2),
         "over_least": round(cycle_clock / least - 1, 3) if least else None,
-        "peak_rss_mb": round(h.peak_rss_mb(), 1), "loop": monitor.report(),
+        "peak_rss_mb": round(h.peak_rss_mb(), 1), "decoder_peak_rss_mb": round(h.decoder_peak_rss_mb(), 1),
+        "loop": monitor.report(),
         "emulator_start_seconds": round(emu.start_seconds, 1),
         "calls_per_real_second": round(len(ok) / wall, 1),
         "clock_skew_if_started_from_same_clock_start_s": round(naive_skew, 1),
@@ -133,6 +134,7 @@ def show(results: dict) -> None:
               f" {least:,.0f} s clock  {verdict}")
         loop = r["loop"]
         print(f"  429s {r['http_429']}  target 0  {h.verdict(r['http_429'] == 0)}   peak RSS {r['peak_rss_mb']:.0f} MB"
+              f" (+ decoder process {r.get('decoder_peak_rss_mb', 0):.0f} MB)"
               f"   longest event-loop block {loop['max_overshoot_ms']:.0f} ms (of which"
               f" {loop['of_which_waiting_for_a_cpu_ms']:.0f} ms with no CPU free), slowest callback"
               f" {loop['slowest_callback_ms']:.0f} ms")
