@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -47,7 +48,8 @@ class EmulatorProcess:
 
 
 class DaemonProcess:
-    """`xero-syncd run` against an emulator, over one SQLite file that outlives each process."""
+    """`xero-syncd run` against an emulator, over one database that outlives each process (a SQLite file, unless
+    DATABASE_URL is given)."""
 
     def __init__(self, emulator: EmulatorProcess, data: Path, *, log: Path | None = None, **extra: str) -> None:
         self.port = free_port()
@@ -61,6 +63,7 @@ class DaemonProcess:
             "SLACK_SIGNING_SECRET": "s", "SECRET_KEY": SECRET, "DATABASE_URL": f"sqlite:///{self.db}",
             "PORT": str(self.port), "PUBLIC_URL": f"http://127.0.0.1:{self.port}", "LOG_LEVEL": "warning", **extra,
         }
+        self.database_url = self.env["DATABASE_URL"]
         self.proc: subprocess.Popen | None = None
 
     @property
@@ -82,20 +85,76 @@ class DaemonProcess:
             self.proc.stderr.close()
         return code
 
+    def helpers(self) -> set[int]:
+        """The processes this daemon started (the page-decoder worker, multiprocessing's forkserver and resource
+        tracker) and theirs, by pid."""
+        found, frontier = set(), {self.proc.pid} if self.proc else set()
+        while frontier:
+            children = {pid for pid, parent in _parents().items() if parent in frontier}
+            found |= children
+            frontier = children
+        return found
+
     def connect(self) -> str:
         """Follow a signed /xero auth link through the emulator's auto-approving consent; the result page."""
         token = Secrets([SECRET]).sign_link({"kind": "connect", "user": "U1", "nonce": "n1"}, now=time.time())
         with urllib.request.urlopen(f"{self.url}/oauth/start?link={token}", timeout=30) as resp:
             return resp.read().decode()
 
+    def started_storing(self) -> bool:
+        """The daemon has begun creating its store (the SQLite file, or PostgreSQL tables)."""
+        if self.database_url.startswith("sqlite:///"):
+            return self.db.exists()
+        return bool(self.query("SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema()"))
+
     def query(self, sql: str, params=()) -> list:
-        if not self.db.exists():
-            return []
-        with sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=10) as conn:
-            try:
-                return conn.execute(sql, params).fetchall()
-            except sqlite3.OperationalError:  # no tables yet: the first migration has not run
+        """Rows of the daemon's database as plain tuples, read around the daemon (`?` placeholders); [] while
+        the tables do not exist yet."""
+        if self.database_url.startswith("sqlite:///"):
+            if not self.db.exists():
                 return []
+            with sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=10) as conn:
+                try:
+                    return conn.execute(sql, params).fetchall()
+                except sqlite3.OperationalError:  # no tables yet: the first migration has not run
+                    return []
+        return asyncio.run(_pg_query(self.database_url, sql, params))
+
+
+def _parents() -> dict[int, int]:
+    """Every process's parent pid (Linux /proc)."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    return parents
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] if Path(f"/proc/{pid}").exists() else "X"
+    return state not in ("Z", "X")  # a zombie has ended; its parent has not collected it yet
+
+
+async def _pg_query(url: str, sql: str, params) -> list:
+    import asyncpg
+
+    from storage.postgres import numbered
+
+    conn = await asyncpg.connect(url, timeout=10)
+    try:
+        return [tuple(row) for row in await conn.fetch(numbered(sql), *params)]
+    except asyncpg.UndefinedTableError:  # no tables yet: the first migration has not run
+        return []
+    finally:
+        await conn.close()
 
 
 def _get(url: str) -> int | None:

@@ -9,16 +9,39 @@ import pytest
 
 from daemon.settings import DEFAULT_ENTITIES
 from daemon.sync.entities import ENTITIES
-from tests.processes import DaemonProcess, EmulatorProcess, until
+from tests.processes import DaemonProcess, EmulatorProcess, alive, until
 
 SIZE = ["--orgs", "1", "--invoices", "12000", "--contacts", "1500", "--payments", "4000"]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def emulator():
+    """One per test: each backend's run makes its own ~60 calls, and one emulator would count both against the
+    tenant's minute limit (the daemon then rightly waits for the next minute)."""
     emu = EmulatorProcess(*SIZE)
     yield emu
     emu.stop()
+
+
+@pytest.fixture
+def spawn(emulator, tmp_path, database_url):
+    """A daemon process for the backend under test, SIGKILLed at the end whatever the test did."""
+    made = []
+
+    def make() -> DaemonProcess:
+        made.append(DaemonProcess(emulator, tmp_path, **on(database_url)))
+        return made[-1]
+
+    yield make
+    for daemon in made:
+        if daemon.proc is not None and daemon.proc.poll() is None:
+            daemon.kill()
+
+
+def on(database_url: str) -> dict[str, str]:
+    """The daemon's settings for the backend under test. With PostgreSQL a killed process's lease outlives it
+    (another replica could still be running): a short one lets the restarted daemon take the org over soon."""
+    return {"DATABASE_URL": database_url, "SYNC_LEASE": "2"} if database_url.startswith("postgres") else {}
 
 
 def stored_count(daemon) -> int:
@@ -31,16 +54,20 @@ def last_outcome(daemon) -> str | None:
     return rows[0][0] if rows else None
 
 
-def test_sigkill_at_any_point_loses_and_duplicates_nothing(emulator, tmp_path):
-    daemon = DaemonProcess(emulator, tmp_path)
+def test_sigkill_at_any_point_loses_and_duplicates_nothing(emulator, spawn):
+    daemon = spawn()
     daemon.start(wait=False)
-    until(lambda: daemon.db.exists(), what="the database file")
+    until(daemon.started_storing, what="the store being created")
     assert daemon.kill() == -signal.SIGKILL  # during start-up and migrations
     daemon.start()
     assert "Demo Company" in daemon.connect()
     for threshold in (1, 4000, 9000):
         until(lambda: stored_count(daemon) >= threshold, what=f"{threshold} records stored")
+        helpers = daemon.helpers()
         daemon.kill()
+        # its page-decoder process (and multiprocessing's forkserver) go too: a SIGKILL leaves none behind
+        until(lambda: not any(alive(pid) for pid in helpers), what="the killed daemon's helper processes to exit",
+              limit=15)
         daemon.start()  # the interrupted org is due again at start-up
     until(lambda: last_outcome(daemon) == "success", what="a successful sync after the crashes", limit=120)
     daemon.kill(signal.SIGTERM)
@@ -56,8 +83,8 @@ def test_sigkill_at_any_point_loses_and_duplicates_nothing(emulator, tmp_path):
         assert stored == truth, name
 
 
-def test_sigterm_mid_sync_records_an_interrupted_run(emulator, tmp_path):
-    daemon = DaemonProcess(emulator, tmp_path)
+def test_sigterm_mid_sync_records_an_interrupted_run(spawn):
+    daemon = spawn()
     daemon.start()
     daemon.connect()
     until(lambda: stored_count(daemon) >= 2000, what="the sync to be under way")

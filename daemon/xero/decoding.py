@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable
@@ -35,13 +37,32 @@ def decode(body: bytes, then: Callable[[Any], Any] | None) -> Any:
     return then(payload) if then is not None else payload
 
 
+def _exit_with(daemon_pid: int) -> None:
+    """In the worker: exit once the daemon is gone. A SIGKILLed daemon stops nobody, and the worker (a child of
+    multiprocessing's forkserver, not of the daemon) would otherwise wait for pages forever, keeping the
+    forkserver and its resource tracker alive too."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(daemon_pid, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            except PermissionError:  # the pid was reused by another user's process: ours is gone
+                os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-daemon", daemon=True).start()
+
+
 def _start() -> ProcessPoolExecutor:
     """The pool, started once (syncs that need it together wait for the first to start it)."""
     global _pool
     with _starting:
         if _pool is None:
             # forkserver: the worker is not forked from this process's threads (the store's, the loop's)
-            pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver"))
+            pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver"),
+                                       initializer=_exit_with, initargs=(os.getpid(),))
             pool.submit(int).result()  # the worker is up before the first page is sent to it
             _pool = pool
         return _pool
