@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, AsyncContextManager, Callable, Generator, Iterable, Mapping, Protocol, Sequence, TypeVar
 
+from daemon.settings import is_postgres
+
 T = TypeVar("T")
 
 Row = Mapping[str, Any]  # sqlite3.Row or asyncpg.Record: both read by column name
@@ -37,7 +39,6 @@ class Database(Protocol):
     skip_locked: str  # appended to a SELECT whose rows are claimed: others skip rows claimed but not committed
     greatest: str  # the function that returns the largest of its (non-null) arguments
     lock_row: str  # appended to a SELECT of one row to hold it until the transaction ends
-    key_column: str  # the DDL of an auto-numbered primary key
 
     async def connect(self) -> None: ...
 
@@ -84,7 +85,7 @@ async def run_plan_async(plan: Plan[T], tx: Tx) -> T:
 
 def open_database(url: str | Path) -> Database:
     """The backend for a `DATABASE_URL` (a bare path is a SQLite file), not yet connected."""
-    if isinstance(url, str) and url.startswith(("postgresql://", "postgres://")):
+    if isinstance(url, str) and is_postgres(url):
         from storage.postgres import PostgresDatabase
 
         return PostgresDatabase(url)

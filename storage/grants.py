@@ -70,8 +70,7 @@ class Grants:
         until that write commits, so a process that waited reads the token just refreshed and uses it. Within one
         process (SQLite) the token manager already refreshes one grant at a time: nothing more to hold."""
         if not self._db.shared:
-            row = await self._db.fetchone("SELECT * FROM grants WHERE id = ?", (grant_id,))
-            yield HeldGrant(self, grant_id, self._row(row) if row else None, None)
+            yield HeldGrant(self, grant_id, await self.get(grant_id), None)
             return
         async with self._db.transaction() as tx:
             row = await tx.fetchone("SELECT * FROM grants WHERE id = ?" + self._db.lock_row, (grant_id,))

@@ -28,7 +28,6 @@ class SqliteDatabase:
     skip_locked = ""  # BEGIN IMMEDIATE already makes every write transaction exclusive
     greatest = "MAX"  # the largest of several values
     lock_row = ""
-    key_column = "INTEGER PRIMARY KEY"
 
     def __init__(self, path: Path) -> None:
         self.path = path
