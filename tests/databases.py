@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import uuid
+from contextlib import closing
 from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
 
 from storage.db import redact
+from storage.postgres import numbered
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -50,5 +53,19 @@ async def _execute(url: str, sql: str) -> None:
     conn = await asyncpg.connect(url, timeout=5)
     try:
         await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+async def fetch(url: str, sql: str, params=()) -> list[tuple]:
+    """Rows as the database holds them, read around the daemon (what someone with the database would see), as
+    plain tuples; `?` placeholders on both backends."""
+    if url.startswith("sqlite:///"):
+        path = url.removeprefix("sqlite:///")
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)) as conn:
+            return conn.execute(sql, params).fetchall()
+    conn = await asyncpg.connect(url, timeout=10)
+    try:
+        return [tuple(row) for row in await conn.fetch(numbered(sql), *params)]
     finally:
         await conn.close()

@@ -15,7 +15,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+import asyncpg
+
 from daemon.crypto import Secrets
+from tests import databases
 
 SECRET = "crash-test-secret"
 
@@ -108,17 +111,13 @@ class DaemonProcess:
         return bool(self.query("SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema()"))
 
     def query(self, sql: str, params=()) -> list:
-        """Rows of the daemon's database as plain tuples, read around the daemon (`?` placeholders); [] while
-        the tables do not exist yet."""
-        if self.database_url.startswith("sqlite:///"):
-            if not self.db.exists():
-                return []
-            with sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=10) as conn:
-                try:
-                    return conn.execute(sql, params).fetchall()
-                except sqlite3.OperationalError:  # no tables yet: the first migration has not run
-                    return []
-        return asyncio.run(_pg_query(self.database_url, sql, params))
+        """Rows of the daemon's database as plain tuples (`?` placeholders); [] while the tables do not exist."""
+        if self.database_url.startswith("sqlite:///") and not self.db.exists():
+            return []
+        try:
+            return asyncio.run(databases.fetch(self.database_url, sql, params))
+        except (sqlite3.OperationalError, asyncpg.UndefinedTableError):  # the first migration has not run yet
+            return []
 
 
 def _parents() -> dict[int, int]:
@@ -141,20 +140,6 @@ def alive(pid: int) -> bool:
         return False
     state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] if Path(f"/proc/{pid}").exists() else "X"
     return state not in ("Z", "X")  # a zombie has ended; its parent has not collected it yet
-
-
-async def _pg_query(url: str, sql: str, params) -> list:
-    import asyncpg
-
-    from storage.postgres import numbered
-
-    conn = await asyncpg.connect(url, timeout=10)
-    try:
-        return [tuple(row) for row in await conn.fetch(numbered(sql), *params)]
-    except asyncpg.UndefinedTableError:  # no tables yet: the first migration has not run
-        return []
-    finally:
-        await conn.close()
 
 
 def _get(url: str) -> int | None:

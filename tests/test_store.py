@@ -2,9 +2,7 @@
 
 import asyncio
 import json
-import sqlite3
 
-import asyncpg
 import pytest
 
 from daemon.crypto import Secrets, load_or_create_key
@@ -12,6 +10,7 @@ from storage import Store
 from storage.grants import TokenSet
 from storage.migrations import available
 from storage.records import Row
+from tests.databases import fetch
 
 
 @pytest.fixture
@@ -19,18 +18,6 @@ async def store(database_url):
     store = await Store.open(database_url, Secrets(["k1"]))
     yield store
     await store.close()
-
-
-async def raw(url: str, sql: str) -> list[tuple]:
-    """Rows as the database holds them, read around the store (what someone with the database file would see)."""
-    if url.startswith("sqlite:///"):
-        with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
-            return conn.execute(sql).fetchall()
-    conn = await asyncpg.connect(url)
-    try:
-        return [tuple(row) for row in await conn.fetch(sql)]
-    finally:
-        await conn.close()
 
 
 async def _org(store, tenant="t1"):
@@ -44,10 +31,10 @@ async def test_migrations_are_applied_once_and_recorded(database_url):
     for _ in range(2):
         store = await Store.open(database_url, Secrets(["k"]))
         await store.close()
-    rows = await raw(database_url, "SELECT version FROM schema_migrations ORDER BY version")
+    rows = await fetch(database_url, "SELECT version FROM schema_migrations ORDER BY version")
     assert [r[0] for r in rows] == [v for v, _, _ in available()]
     if store.db.dialect == "sqlite":
-        assert (await raw(database_url, "PRAGMA journal_mode"))[0][0] == "wal"
+        assert (await fetch(database_url, "PRAGMA journal_mode"))[0][0] == "wal"
 
 
 def test_every_migration_exists_for_both_backends():
@@ -58,13 +45,13 @@ async def test_replicas_starting_together_apply_each_migration_once(postgres_url
     stores = await asyncio.gather(*(Store.open(postgres_url, Secrets(["k"])) for _ in range(3)))
     for store in stores:
         await store.close()
-    rows = await raw(postgres_url, "SELECT version FROM schema_migrations ORDER BY version")
+    rows = await fetch(postgres_url, "SELECT version FROM schema_migrations ORDER BY version")
     assert [r[0] for r in rows] == [v for v, _, _ in available()]
 
 
 async def test_tokens_are_encrypted_at_rest(store, database_url):
     grant_id = await _org(store)
-    [(stored,)] = await raw(database_url, "SELECT tokens FROM grants")
+    [(stored,)] = await fetch(database_url, "SELECT tokens FROM grants")
     assert "SECRET" not in stored
     assert (await store.grants.get(grant_id)).tokens.refresh_token == "refresh-SECRET"
     other = await Store.open(database_url, Secrets(["rotated", "k1"]))  # rotation: old key still reads
