@@ -10,6 +10,7 @@ Real processes and real time: waits poll the database and the fake Slack for wha
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import signal
 import time
@@ -38,10 +39,13 @@ CHANNEL = "C_ALERTS"
 
 
 async def poll(check, *, what: str, limit: float = 60.0):
-    """Await a real-world condition (other processes' work) until it holds; fail after `limit` seconds."""
+    """Await a real-world condition (other processes' work) until it holds; fail after `limit` seconds. `check`
+    returns the condition, or an awaitable of it."""
     deadline = time.monotonic() + limit
     while True:
-        result = await check()
+        result = check()
+        if inspect.isawaitable(result):
+            result = await result
         if result:
             return result
         if time.monotonic() > deadline:
@@ -206,7 +210,7 @@ async def test_any_replica_takes_any_request(postgres_url, tmp_path):
                     "X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature,
                     "Content-Type": "application/x-www-form-urlencoded"}) as ack:
                 assert ack.status == 200
-            await poll(lambda: _async(bool(slack.responses(tag))), what="the sync's answer", limit=60)
+            await poll(lambda: bool(slack.responses(tag)), what="the sync's answer", limit=60)
         runs = await db.fetch("SELECT * FROM runs WHERE tenant_id = $1 AND trigger IN ('schedule', 'manual')"
                               " ORDER BY id", tenant)
         assert [(r["trigger"], r["outcome"]) for r in runs] == [("schedule", "success"), ("manual", "success")]
@@ -229,10 +233,6 @@ async def _consent_callback(http, daemon: DaemonProcess) -> str:
 def _logged(daemon: DaemonProcess, event: str) -> list[dict]:
     lines = [line for line in daemon.log.read_text().splitlines() if line.startswith("{")]  # JSON log lines
     return [entry for entry in map(json.loads, lines) if entry.get("event") == event]
-
-
-async def _async(value):
-    return value
 
 
 # -- reading the shared database ---------------------------------------------------------------------------------
