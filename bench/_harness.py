@@ -27,10 +27,10 @@ from typing import AsyncIterator
 import aiohttp
 from aiohttp import web
 
-from daemon import logs
+from daemon.core import logs
 from daemon.app import create_app
-from daemon.keys import SERVICE, STORE
-from daemon.settings import Settings
+from daemon.core.keys import SERVICE, STORE
+from daemon.core.settings import Settings
 from daemon.sync.entities import ENTITIES, PAGE_SIZE
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,7 +38,7 @@ RESULTS = ROOT / "bench" / "results"
 SECRET = "bench-secret-key"
 SIGNING_SECRET = "bench-signing-secret"
 API = "/api.xro/2.0/"
-BACKLOG = 1024  # the listen backlog `xero-syncd run` uses (daemon/cli.py); aiohttp's own default is 128
+BACKLOG = 1024  # the listen backlog `xero-syncd run` uses (daemon/ops/cli.py); aiohttp's own default is 128
 
 
 def free_port() -> int:
@@ -188,7 +188,7 @@ async def run_count(app: web.Application) -> int:
 def unpaced_pacer(clock=None):
     """A Pacer whose minute budgets never bind (the emulator runs without --limits): what the daemon itself can
     do, rather than what Xero's 60 calls a minute per org allow. Xero's 5 calls in flight per org stay."""
-    from daemon.clock import SystemClock
+    from clock import SystemClock
     from daemon.xero.pacing import Pacer
 
     return Pacer(clock or SystemClock(), per_minute=10**9, app_per_minute=10**9)

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _harness as h  # noqa: E402
 import full_sync  # noqa: E402
-from daemon.keys import SERVICE, SETTINGS  # noqa: E402
+from daemon.core.keys import SERVICE, SETTINGS  # noqa: E402
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:

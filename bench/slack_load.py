@@ -115,7 +115,7 @@ def _figures(seconds: list[float]) -> dict:
 # -- the daemon process -------------------------------------------------------------------------------------------
 async def bursts(app, args: argparse.Namespace) -> dict:
     """While benchmark 1's sync runs: wait until it writes invoices, then fire bursts from a separate process."""
-    from daemon.keys import STORE
+    from daemon.core.keys import STORE
 
     store = app[STORE]
     [org] = await store.orgs.list()

@@ -1,6 +1,6 @@
 import sys
 
-from daemon.cli import main
+from daemon.ops.cli import main
 
 # Guarded: the page-decoder process (daemon/xero/decoding.py, multiprocessing's forkserver) imports the main module
 # again, and must not start a second daemon there.

@@ -14,22 +14,22 @@ import structlog
 from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 
-from daemon.clock import Clock, SystemClock
-from daemon.crypto import Secrets, load_or_create_key
-from daemon.flows import ConnectFlows
-from daemon.keys import CLOCK, HTTP, LOOP_HEARTBEAT, NOTIFIER, SCHEDULER, SECRETS, SERVICE, SETTINGS, STORE, WEBHOOKS
-from daemon.keys import METRICS
-from daemon.metrics import Metrics
-from daemon.notifier import Notifier
-from daemon.probe import ConnectionProbe
-from daemon.runner import SyncRunner
-from daemon.scheduler import Scheduler
-from daemon.service import SyncService
-from daemon.settings import Settings
-from daemon.webhooks import WebhookInbox
+from clock import Clock, SystemClock
+from daemon.core.crypto import Secrets, load_or_create_key
+from daemon.xero.consent import ConnectFlows
+from daemon.core.keys import CLOCK, HTTP, LOOP_HEARTBEAT, NOTIFIER, SCHEDULER, SECRETS, SERVICE, SETTINGS, STORE, WEBHOOKS
+from daemon.core.keys import METRICS
+from daemon.core.metrics import Metrics
+from daemon.sync.notifier import Notifier
+from daemon.xero.connection_test import ConnectionProbe
+from daemon.sync.runs import SyncRunner
+from daemon.sync.scheduler import Scheduler
+from daemon.sync.service import SyncService
+from daemon.core.settings import Settings
+from daemon.sync.webhooks import WebhookInbox
 from daemon.sync.engine import SyncEngine
 from daemon.xero.client import RetryPolicy, XeroClient
-from daemon.xero.oauth import XeroIdentity
+from daemon.xero.identity import XeroIdentity
 from daemon.xero.pacing import Pacer
 from daemon.xero.tokens import TokenManager
 from handlers import health, oauth, webhooks

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from daemon.keys import LOOP_HEARTBEAT, STORE
+from daemon.core.keys import LOOP_HEARTBEAT, STORE
 
 
 async def healthz(request: web.Request) -> web.Response:

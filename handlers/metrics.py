@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from daemon.keys import METRICS, STORE
+from daemon.core.keys import METRICS, STORE
 
 
 async def metrics(request: web.Request) -> web.Response:

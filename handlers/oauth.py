@@ -5,8 +5,8 @@ from __future__ import annotations
 import structlog
 from aiohttp import web
 
-from daemon.errors import OAuthFlowError
-from daemon.keys import SCHEDULER, SERVICE
+from daemon.core.errors import OAuthFlowError
+from daemon.core.keys import SCHEDULER, SERVICE
 from handlers.pages import page
 
 log = structlog.get_logger(__name__)

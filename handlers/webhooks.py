@@ -6,8 +6,8 @@ from __future__ import annotations
 import structlog
 from aiohttp import web
 
-from daemon.keys import SETTINGS, WEBHOOKS
-from daemon.webhooks import WebhookPayloadError, parse_events, signature_ok
+from daemon.core.keys import SETTINGS, WEBHOOKS
+from daemon.sync.webhooks import WebhookPayloadError, parse_events, signature_ok
 
 log = structlog.get_logger(__name__)
 

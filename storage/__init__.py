@@ -8,7 +8,7 @@ import secrets
 import socket
 from pathlib import Path
 
-from daemon.crypto import Secrets
+from daemon.core.crypto import Secrets
 from storage.alerts import Alerts
 from storage.db import Database, open_database
 from storage.grants import Grants

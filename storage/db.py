@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, AsyncContextManager, Callable, Generator, Iterable, Mapping, Protocol, Sequence, TypeVar
 
-from daemon.settings import is_postgres
+from daemon.core.settings import is_postgres
 
 T = TypeVar("T")
 

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import AsyncIterator
 
-from daemon.crypto import Secrets
+from daemon.core.crypto import Secrets
 from storage.db import Database, Tx
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from daemon.crypto import Secrets
+from daemon.core.crypto import Secrets
 from storage.db import Database
 
 

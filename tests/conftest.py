@@ -8,10 +8,10 @@ from typing import Any, Awaitable, Callable
 import pytest
 from aiohttp.test_utils import TestServer
 
-from daemon import logs
+from daemon.core import logs
 from daemon.app import create_app
-from daemon.clock import FakeClock
-from daemon.settings import Settings
+from clock import FakeClock
+from daemon.core.settings import Settings
 from tests import databases
 from tests.support import Daemon, EmulatorHandle, settings_for
 from xero_emulator import EMULATOR, EmulatorConfig

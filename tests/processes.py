@@ -17,7 +17,7 @@ from pathlib import Path
 
 import asyncpg
 
-from daemon.crypto import Secrets
+from daemon.core.crypto import Secrets
 from tests import databases
 
 SECRET = "crash-test-secret"

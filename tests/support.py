@@ -10,9 +10,9 @@ from urllib.parse import parse_qs, urlsplit
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from daemon.clock import FakeClock
-from daemon.keys import SCHEDULER, SERVICE, STORE
-from daemon.settings import Settings
+from clock import FakeClock
+from daemon.core.keys import SCHEDULER, SERVICE, STORE
+from daemon.core.settings import Settings
 
 SECRET = "test-secret-key"
 

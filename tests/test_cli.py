@@ -9,11 +9,11 @@ import json
 
 import pytest
 
-from daemon.check import run_check
-from daemon.cli import main
-from daemon.console import Console
-from daemon.demo import free_port
-from daemon.settings import VARIABLES
+from daemon.ops.check import run_check
+from daemon.ops.cli import main
+from daemon.demo.console import Console
+from daemon.demo.session import free_port
+from daemon.core.settings import VARIABLES
 from tests.support import SECRET
 
 
@@ -149,7 +149,7 @@ async def test_export_refuses_an_unknown_org_or_entity(daemon, emulator, setting
 
 
 def test_run_without_settings_is_the_demo_unless_told_otherwise(operator_env, capsys):
-    from daemon.cli import _configured
+    from daemon.ops.cli import _configured
 
     operator_env.setenv("DATABASE_URL", "postgres://someone-elses-app")  # a common name, set for something else
     operator_env.setenv("PORT", "9000")

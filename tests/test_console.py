@@ -15,10 +15,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from daemon.console_slack import sign
-from daemon.console_text import Renderer
-from daemon.demo import demo_session, free_port
-from daemon.settings import VARIABLES
+from daemon.demo.slack_requests import sign
+from daemon.demo.render import Renderer
+from daemon.demo.session import demo_session, free_port
+from daemon.core.settings import VARIABLES
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = {"invoices": 120, "contacts": 30, "payments": 40, "credit_notes": 5, "overpayments": 2, "prepayments": 2,

@@ -7,7 +7,7 @@ import signal
 
 import pytest
 
-from daemon.settings import DEFAULT_ENTITIES
+from daemon.core.settings import DEFAULT_ENTITIES
 from daemon.sync.entities import ENTITIES
 from tests.processes import DaemonProcess, EmulatorProcess, alive, until
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from daemon.settings import VARIABLES
+from daemon.core.settings import VARIABLES
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 EVENTS_URL = "https://YOUR-HOST/slack/events"

@@ -3,7 +3,7 @@ is left to it; a run whose lease another process took stops, and says why."""
 
 import asyncio
 
-from daemon.runner import LEASE_LOST
+from daemon.sync.runs import LEASE_LOST
 
 
 async def _hold(daemon, tenant: str, owner: str, until: float) -> None:

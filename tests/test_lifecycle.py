@@ -2,7 +2,7 @@
 
 import asyncio
 
-from daemon.keys import SECRETS, SETTINGS
+from daemon.core.keys import SECRETS, SETTINGS
 from storage import Store
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from daemon.clock import FakeClock
-from daemon.keys import METRICS
-from daemon.metrics import Metrics
+from clock import FakeClock
+from daemon.core.keys import METRICS
+from daemon.core.metrics import Metrics
 
 
 async def scrape(daemon) -> dict[tuple[str, frozenset], float]:

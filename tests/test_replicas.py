@@ -22,7 +22,7 @@ import asyncpg
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
-from daemon.crypto import Secrets
+from daemon.core.crypto import Secrets
 from storage.runs import ORPHANED
 from tests.fakes.slack import FakeSlack
 from tests.processes import SECRET, DaemonProcess, EmulatorProcess

@@ -3,7 +3,7 @@ refresh and failure."""
 
 import io
 
-from daemon import logs
+from daemon.core import logs
 
 
 async def test_no_secret_in_any_log_line(daemon, emulator, settings):

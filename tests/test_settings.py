@@ -2,8 +2,8 @@
 
 import pytest
 
-from daemon.errors import SettingsError
-from daemon.settings import DEFAULT_SCOPES, Settings, VARIABLES, read_dotenv
+from daemon.core.errors import SettingsError
+from daemon.core.settings import DEFAULT_SCOPES, Settings, VARIABLES, read_dotenv
 
 BASE = {"XERO_CLIENT_ID": "id", "XERO_CLIENT_SECRET": "secret", "SLACK_SIGNING_SECRET": "s"}
 

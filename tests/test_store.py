@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from daemon.crypto import Secrets, load_or_create_key
+from daemon.core.crypto import Secrets, load_or_create_key
 from storage import Store
 from storage.grants import TokenSet
 from storage.migrations import available

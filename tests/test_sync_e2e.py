@@ -3,7 +3,7 @@ syncs that pick up edits, voids, archives and hard deletes, reset, and disable."
 
 from datetime import date
 
-from daemon.settings import DEFAULT_ENTITIES
+from daemon.core.settings import DEFAULT_ENTITIES
 from daemon.sync.entities import ENTITIES
 
 ALL = DEFAULT_ENTITIES.split(",")

@@ -4,9 +4,9 @@ import asyncio
 
 import pytest
 
-from daemon.clock import FakeClock
-from daemon.crypto import Secrets
-from daemon.errors import XeroAuthError, XeroTransientError
+from clock import FakeClock
+from daemon.core.crypto import Secrets
+from daemon.core.errors import XeroAuthError, XeroTransientError
 from daemon.xero.tokens import TokenManager
 from storage import Store
 from storage.grants import TokenSet

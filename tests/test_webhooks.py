@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from daemon.keys import WEBHOOKS
+from daemon.core.keys import WEBHOOKS
 from tests.support import settings_for
 
 KEY = "webhook-key-for-tests"

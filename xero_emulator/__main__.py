@@ -10,7 +10,7 @@ import signal
 import sys
 from datetime import UTC, datetime
 
-from daemon.clock import Clock, ScaledClock, SystemClock
+from clock import Clock, ScaledClock, SystemClock
 
 from .app import create_app, serve
 from .config import EmulatorConfig

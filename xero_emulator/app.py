@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
 
-from daemon.clock import Clock, SystemClock
+from clock import Clock, SystemClock
 
 from . import routes_api, routes_control, routes_identity
 from .config import EmulatorConfig

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 
 from yarl import URL
 
-from daemon.clock import Clock
+from clock import Clock
 
 from .config import EmulatorConfig
 from .connections import Connections

@@ -16,7 +16,7 @@ from functools import partial
 import orjson
 import structlog
 
-from daemon.clock import Clock
+from clock import Clock
 from daemon.sync.entities import ENTITIES, OVERLAP_SECONDS, PAGE_SIZE, Entity
 from daemon.xero.client import CallStats, XeroClient
 from daemon.xero.dates import if_modified_since, to_ms

@@ -17,8 +17,8 @@ from typing import Any, Callable
 import aiohttp
 import structlog
 
-from daemon.clock import Clock
-from daemon.errors import XeroAuthError, XeroDailyLimitSpent, XeroError, XeroRateLimited, XeroTransientError
+from clock import Clock
+from daemon.core.errors import XeroAuthError, XeroDailyLimitSpent, XeroError, XeroRateLimited, XeroTransientError
 from daemon.xero.decoding import OFF_LOOP_BYTES, decode, decode_off_loop
 from daemon.xero.pacing import Pacer
 from daemon.xero.tokens import TokenManager

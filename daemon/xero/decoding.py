@@ -23,7 +23,7 @@ from typing import Any, Callable
 
 import orjson
 
-from daemon.errors import XeroTransientError
+from daemon.core.errors import XeroTransientError
 
 OFF_LOOP_BYTES = 256 * 1024  # smaller bodies are decoded on the event loop: sending them costs more than it saves
 

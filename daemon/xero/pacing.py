@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import AsyncIterator, Mapping
 
-from daemon.clock import Clock
+from clock import Clock
 
 
 @dataclass

@@ -14,9 +14,9 @@ from collections import defaultdict
 
 import structlog
 
-from daemon.clock import Clock
-from daemon.errors import XeroAuthError
-from daemon.xero.oauth import XeroIdentity
+from clock import Clock
+from daemon.core.errors import XeroAuthError
+from daemon.xero.identity import XeroIdentity
 from storage import Store
 from storage.grants import Grant
 

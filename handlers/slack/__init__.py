@@ -1,4 +1,2 @@
-"""Slack: the `/xero` command, its buttons, and the Block Kit they speak. `handlers.slack.mount` wires it in.
-
-Kept free of imports so `daemon.alerts` can use `handlers.slack.kit` without pulling in the app.
-"""
+"""Slack's door: the `/xero` command and its buttons (`commands.py`, `actions.py`), on a slack-bolt app (`bolt.py`).
+What the replies say lives with the rest of the Slack output, in `daemon/slack/`."""

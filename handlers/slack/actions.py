@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import structlog
 
-from handlers.slack import views
+from daemon.slack import messages as views
 from handlers.slack.commands import Ctx, answer, is_admin, send
-from handlers.slack.kit import CONNECT_ACTION, DELETE_ACTION, REAUTH_ACTION, RETRY_ACTION, Reply
+from daemon.slack.blocks import CONNECT_ACTION, DELETE_ACTION, REAUTH_ACTION, RETRY_ACTION, Reply
 
 log = structlog.get_logger(__name__)
 

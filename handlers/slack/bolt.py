@@ -20,10 +20,10 @@ from slack_sdk.http_retry.builtin_async_handlers import (AsyncConnectionErrorRet
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 from slack_sdk.web.async_client import AsyncWebClient
 
-from daemon.keys import CLOCK, METRICS, SERVICE, SETTINGS, SLACK_CLIENT, SLACK_TASKS
-from daemon.settings import Settings
+from daemon.core.keys import CLOCK, METRICS, SERVICE, SETTINGS, SLACK_CLIENT, SLACK_TASKS
+from daemon.core.settings import Settings
 from handlers.slack import actions, commands
-from handlers.slack.kit import CANCEL_DELETE_ACTION, DELETE_ACTION, RETRY_ACTION
+from daemon.slack.blocks import CANCEL_DELETE_ACTION, DELETE_ACTION, RETRY_ACTION
 
 COMMAND = re.compile(r"^/xero[\w-]*$")  # /xero, or a deployment's variant such as /xero-staging
 

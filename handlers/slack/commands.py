@@ -15,9 +15,9 @@ from typing import Awaitable, Callable
 
 import structlog
 
-from daemon.errors import CommandError
-from handlers.slack import views
-from handlers.slack.kit import Reply
+from daemon.core.errors import CommandError
+from daemon.slack import messages as views
+from daemon.slack.blocks import Reply
 
 log = structlog.get_logger(__name__)
 

@@ -18,10 +18,10 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_sdk.web.async_client import AsyncWebClient
 
-from daemon.alerts import SlackNotifier
-from daemon.keys import CLOCK, METRICS, NOTIFIER, SETTINGS, SLACK_BOLT, SLACK_CLIENT, SLACK_OUTBOX, SLACK_TASKS, STORE
-from daemon.notifier import LogNotifier, Notifier
-from daemon.outbox import Outbox
+from daemon.slack.notifier import SlackNotifier
+from daemon.core.keys import CLOCK, METRICS, NOTIFIER, SETTINGS, SLACK_BOLT, SLACK_CLIENT, SLACK_OUTBOX, SLACK_TASKS, STORE
+from daemon.sync.notifier import LogNotifier, Notifier
+from daemon.slack.outbox import Outbox
 from handlers.slack.bolt import build_bolt, web_client
 
 log = structlog.get_logger(__name__)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from daemon.settings import Settings
+from daemon.core.settings import Settings
 from tests.fakes.slack import FakeSlack
 from tests.slack.support import ADMIN, CHANNEL
 from tests.support import settings_for

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from aiohttp import ClientResponse
 from slack_sdk.signature import SignatureVerifier
 
-from daemon.keys import SLACK_OUTBOX
+from daemon.core.keys import SLACK_OUTBOX
 from tests.fakes.slack import Call, FakeSlack
 from tests.support import Daemon
 

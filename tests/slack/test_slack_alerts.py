@@ -3,7 +3,7 @@ same across a restart. "Retry now" runs a sync; a Slack outage never breaks one.
 
 from __future__ import annotations
 
-from daemon.keys import SLACK_OUTBOX
+from daemon.core.keys import SLACK_OUTBOX
 from tests.slack.support import CHANNEL, MEMBER, click, flush, run_hour
 
 

@@ -7,10 +7,10 @@ from dataclasses import replace
 
 import pytest
 
-from daemon.errors import SettingsError
-from daemon.keys import NOTIFIER, SLACK_OUTBOX
-from daemon.notifier import LogNotifier
-from daemon.settings import Settings
+from daemon.core.errors import SettingsError
+from daemon.core.keys import NOTIFIER, SLACK_OUTBOX
+from daemon.sync.notifier import LogNotifier
+from daemon.core.settings import Settings
 from tests.slack.support import MEMBER, command, reply
 
 BASE = {"XERO_CLIENT_ID": "id", "XERO_CLIENT_SECRET": "secret"}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import time
 
-from daemon.keys import SETTINGS
+from daemon.core.keys import SETTINGS
 from tests.slack.support import (ADMIN, MEMBER, SIGNING_SECRET, click, command, command_body, flush, post_signed,
                                  reply, signed_headers)
 from tests.support import follow_consent

@@ -7,7 +7,7 @@ import pytest
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler, AsyncServerErrorRetryHandler
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 
-from daemon.keys import SETTINGS, SLACK_CLIENT, SLACK_OUTBOX
+from daemon.core.keys import SETTINGS, SLACK_CLIENT, SLACK_OUTBOX
 from handlers.slack.bolt import retry_handlers, web_client
 from storage.alerts import Outgoing
 from tests.slack.support import flush

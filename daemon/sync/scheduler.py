@@ -1,6 +1,6 @@
 """The hourly loop: sync each enabled org every SYNC_INTERVAL, spread over the interval, a bounded number at once.
 
-Each org has a fixed phase in the interval (`daemon/slots.py`). An org overdue at start-up runs soon after
+Each org has a fixed phase in the interval (`next_slot` in `daemon/sync/runs.py`). An org overdue at start-up runs soon after
 start-up. The loop takes the lease of each org it syncs (as many as it has free places), so several processes on
 one store share the orgs, and an org whose process died is taken by another once its lease runs out. The slot
 moves on when the sync ends (`SyncRunner`): a sync already running for an org (a manual one, say) serves its slot.
@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 
 import structlog
 
-from daemon.clock import Clock, settle
-from daemon.runner import SyncRunner
+from clock import Clock, settle
+from daemon.sync.runs import SyncRunner
 from storage import Store
 from storage.orgs import Org
 

@@ -14,9 +14,9 @@ import functools
 
 import structlog
 
-from daemon.clock import Clock
-from daemon.outbox import Outbox
-from handlers.slack.kit import (REAUTH_ACTION, RETRY_ACTION, Reply, actions, button, context, escape, fields,
+from clock import Clock
+from daemon.slack.outbox import Outbox
+from daemon.slack.blocks import (REAUTH_ACTION, RETRY_ACTION, Reply, actions, button, context, escape, fields,
                                 rich_when, section, when)
 from storage.alerts import Episode, Outgoing
 from storage.orgs import Org

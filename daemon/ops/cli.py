@@ -18,9 +18,9 @@ from pathlib import Path
 import structlog
 from aiohttp import web
 
-from daemon import logs
-from daemon.errors import SettingsError
-from daemon.settings import VARIABLES, Settings, load, read_dotenv
+from daemon.core import logs
+from daemon.core.errors import SettingsError
+from daemon.core.settings import VARIABLES, Settings, load, read_dotenv
 
 log = structlog.get_logger(__name__)
 
@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "demo":
             return _demo()
         if args.command == "check":
-            from daemon.check import run_check
+            from daemon.ops.check import run_check
 
             return asyncio.run(run_check(_environ(), sys.stdout))
         if args.command == "export":
@@ -80,7 +80,7 @@ def _configured() -> bool:
 
 
 def _demo() -> int:
-    from daemon.demo import run_demo
+    from daemon.demo.session import run_demo
 
     return run_demo()
 
@@ -104,7 +104,7 @@ def _warn_open_admin(settings: Settings) -> None:
 
 
 async def _migrate(settings: Settings) -> int:
-    from daemon.crypto import Secrets, load_or_create_key
+    from daemon.core.crypto import Secrets, load_or_create_key
     from storage import Store
     from storage.db import redact
 
@@ -117,7 +117,7 @@ async def _migrate(settings: Settings) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from daemon.export import ExportError, export
+    from daemon.ops.export import ExportError, export
 
     settings = load(require_xero=False, require_slack=False)
     output = Path(args.output) if args.output else None

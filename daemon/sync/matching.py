@@ -3,7 +3,7 @@ connected the argument may be left out. Ambiguous or unknown names get the candi
 
 from __future__ import annotations
 
-from daemon.errors import CommandError
+from daemon.core.errors import CommandError
 from storage.orgs import Org
 
 

@@ -15,8 +15,8 @@ from collections import defaultdict
 
 import structlog
 
-from daemon.clock import Clock
-from daemon.runner import SyncRunner
+from clock import Clock
+from daemon.sync.runs import SyncRunner
 from storage import Store
 
 log = structlog.get_logger(__name__)

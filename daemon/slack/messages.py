@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.slack.kit import (CANCEL_DELETE_ACTION, CONNECT_ACTION, DELETE_ACTION, REAUTH_ACTION, Reply, actions,
+from daemon.slack.blocks import (CANCEL_DELETE_ACTION, CONNECT_ACTION, DELETE_ACTION, REAUTH_ACTION, Reply, actions,
                                 button, context, day, divider, escape, fields, rich_when, section, when)
 CONNECTION_ICONS = {"connected": ":large_green_circle:", "needs re-authorization": ":red_circle:",
                     "disabled": ":white_circle:"}

@@ -9,12 +9,12 @@ from urllib.parse import urlencode
 import structlog
 from authlib.common.security import generate_token
 
-from daemon.clock import Clock
-from daemon.crypto import Secrets
-from daemon.errors import OAuthFlowError, XeroError
-from daemon.notifier import Notifier
-from daemon.settings import Settings
-from daemon.xero.oauth import XeroIdentity, token_claims
+from clock import Clock
+from daemon.core.crypto import Secrets
+from daemon.core.errors import OAuthFlowError, XeroError
+from daemon.sync.notifier import Notifier
+from daemon.core.settings import Settings
+from daemon.xero.identity import XeroIdentity, token_claims
 from storage import Store
 from storage.orgs import Org
 

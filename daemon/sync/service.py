@@ -12,15 +12,15 @@ from datetime import UTC, date, datetime
 
 import structlog
 
-from daemon.clock import Clock
-from daemon.errors import XeroAuthError, XeroError
-from daemon.flows import ConnectFlows
-from daemon.matching import match_orgs
-from daemon.probe import ConnectionProbe, TestResult
-from daemon.runner import RunReport, SyncRunner
-from daemon.settings import Settings
+from clock import Clock
+from daemon.core.errors import XeroAuthError, XeroError
+from daemon.xero.consent import ConnectFlows
+from daemon.sync.matching import match_orgs
+from daemon.xero.connection_test import ConnectionProbe, TestResult
+from daemon.sync.runs import RunReport, SyncRunner
+from daemon.core.settings import Settings
 from daemon.sync.entities import ENTITIES
-from daemon.xero.oauth import XeroIdentity
+from daemon.xero.identity import XeroIdentity
 from daemon.xero.tokens import TokenManager
 from storage import Store
 from storage.orgs import Org

@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from daemon.console_text import Button
+from daemon.demo.render import Button
 
 TEAM, APP = "T0DEMO", "A0XEROSYNCD"
 

@@ -15,9 +15,9 @@ import structlog
 from authlib.oauth2.rfc6749.parameters import prepare_grant_uri
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
-from daemon.clock import Clock
-from daemon.errors import XeroAuthError, XeroError, XeroTransientError
-from daemon.settings import Settings
+from clock import Clock
+from daemon.core.errors import XeroAuthError, XeroError, XeroTransientError
+from daemon.core.settings import Settings
 from storage.grants import TokenSet
 
 log = structlog.get_logger(__name__)

@@ -1,7 +1,7 @@
 """`make run` with no settings: a live demo on this machine only.
 
 The bundled Xero emulator with two demo organisations, the daemon against it on a throwaway SQLite file, and a
-chat console in the terminal that plays Slack (`daemon/console.py`): type `/xero status`, `/xero auth`, ...
+chat console in the terminal that plays Slack (`daemon/demo/console.py`): type `/xero status`, `/xero auth`, ...
 Lines may also come from a file or a pipe; the demo then waits for each command's answers and exits at the end.
 """
 
@@ -20,11 +20,11 @@ from typing import AsyncIterator, TextIO
 
 from aiohttp import web
 
-from daemon import logs
-from daemon.console import CHANNELS, Console, RequestCounter
-from daemon.errors import CommandError
-from daemon.keys import CLOCK, SERVICE, SLACK_OUTBOX, SLACK_TASKS, STORE
-from daemon.settings import Settings
+from daemon.core import logs
+from daemon.demo.console import CHANNELS, Console, RequestCounter
+from daemon.core.errors import CommandError
+from daemon.core.keys import CLOCK, SERVICE, SLACK_OUTBOX, SLACK_TASKS, STORE
+from daemon.core.settings import Settings
 
 DEMO_SIGNING_SECRET = "demo-signing-secret"
 DEMO_BOT_TOKEN = "xoxb-demo-not-a-real-token"
@@ -132,7 +132,7 @@ class Demo:
 async def start_demo(out: TextIO, data_dir: Path, *, port: int | None = None, sizes: dict | None = None,
                      echo: bool = True) -> Demo:
     from daemon.app import create_app
-    from daemon.demo_hooks import demo_hooks
+    from daemon.demo.hooks import demo_hooks
     from xero_emulator import EMULATOR, EmulatorConfig, serve
     from xero_emulator import create_app as create_emulator
 

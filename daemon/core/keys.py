@@ -7,20 +7,20 @@ from typing import TYPE_CHECKING
 import aiohttp
 from aiohttp import web
 
-from daemon.clock import Clock
-from daemon.crypto import Secrets
-from daemon.settings import Settings
+from clock import Clock
+from daemon.core.crypto import Secrets
+from daemon.core.settings import Settings
 
 if TYPE_CHECKING:
-    from daemon.metrics import Metrics
+    from daemon.core.metrics import Metrics
     from slack_bolt.async_app import AsyncApp
     from slack_sdk.web.async_client import AsyncWebClient
 
-    from daemon.notifier import Notifier
-    from daemon.outbox import Outbox
-    from daemon.scheduler import Scheduler
-    from daemon.service import SyncService
-    from daemon.webhooks import WebhookInbox
+    from daemon.sync.notifier import Notifier
+    from daemon.slack.outbox import Outbox
+    from daemon.sync.scheduler import Scheduler
+    from daemon.sync.service import SyncService
+    from daemon.sync.webhooks import WebhookInbox
     from storage import Store
 
 SETTINGS = web.AppKey("settings", Settings)

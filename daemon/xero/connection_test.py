@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from daemon.errors import XeroAuthError, XeroError, XeroRateLimited, XeroTransientError
+from daemon.core.errors import XeroAuthError, XeroError, XeroRateLimited, XeroTransientError
 from daemon.xero.client import XeroClient
-from daemon.xero.oauth import XeroIdentity, token_claims
+from daemon.xero.identity import XeroIdentity, token_claims
 from daemon.xero.pacing import Budget
 from daemon.xero.tokens import TokenManager
 from storage import Store

@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import AsyncIterator, TextIO
 
-from daemon.crypto import Secrets
-from daemon.errors import CommandError, XeroSyncdError
-from daemon.matching import match_orgs
-from daemon.settings import Settings
+from daemon.core.crypto import Secrets
+from daemon.core.errors import CommandError, XeroSyncdError
+from daemon.sync.matching import match_orgs
+from daemon.core.settings import Settings
 from daemon.sync.entities import ENTITIES
 from storage import Store
 from storage.db import open_database
@@ -64,7 +64,7 @@ def match_entity(entity: str) -> str:
 
 
 def match_org(orgs: list[Org], query: str) -> Org:
-    """The same rule as the Slack commands (daemon/matching.py)."""
+    """The same rule as the Slack commands (daemon/sync/matching.py)."""
     try:
         return match_orgs(orgs, query)[0]
     except CommandError as err:

@@ -17,7 +17,7 @@ import structlog
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from daemon.clock import Clock
+from clock import Clock
 from storage.alerts import Alerts, Outgoing, Queued
 
 log = structlog.get_logger(__name__)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Mapping
 from urllib.parse import urlsplit
 
-from daemon.errors import SettingsError
+from daemon.core.errors import SettingsError
 
 DEFAULT_SCOPES = (
     "openid profile email offline_access accounting.contacts.read accounting.invoices.read "

@@ -13,7 +13,7 @@ from typing import Iterable
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import choose_encoder
 
-from daemon.clock import Clock
+from clock import Clock
 from storage.orgs import Org
 from storage.runs import Run
 

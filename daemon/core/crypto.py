@@ -15,7 +15,7 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-from daemon.errors import OAuthFlowError
+from daemon.core.errors import OAuthFlowError
 
 KEY_FILE = "secret.key"
 

@@ -15,9 +15,9 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from daemon.crypto import KEY_FILE
-from daemon.errors import SettingsError
-from daemon.settings import VARIABLES, Settings
+from daemon.core.crypto import KEY_FILE
+from daemon.core.errors import SettingsError
+from daemon.core.settings import VARIABLES, Settings
 from storage.db import open_database, redact
 
 TIMEOUT = aiohttp.ClientTimeout(total=10)

@@ -9,16 +9,16 @@ its lease to run out), then runs here.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from dataclasses import dataclass
 
 import structlog
 
-from daemon.clock import Clock
-from daemon.errors import CommandError, XeroAuthError, XeroDailyLimitSpent, XeroError
-from daemon.flows import ConnectFlows
-from daemon.notifier import Notifier
-from daemon.settings import Settings
-from daemon.slots import next_slot
+from clock import Clock
+from daemon.core.errors import CommandError, XeroAuthError, XeroDailyLimitSpent, XeroError
+from daemon.xero.consent import ConnectFlows
+from daemon.sync.notifier import Notifier
+from daemon.core.settings import Settings
 from daemon.sync.engine import RunTally, SyncEngine
 from storage import Store
 from storage.orgs import Org
@@ -204,6 +204,13 @@ class SyncRunner:
 
     async def _org(self, org: Org) -> Org:
         return await self._store.orgs.get(org.tenant_id) or org
+
+
+def next_slot(tenant_id: str, now: float, interval: int) -> float:
+    """The first time after `now` on this org's fixed phase of the interval (a hash of its tenant id), so 200 orgs
+    connected by one consent do not all sync at the top of the hour."""
+    phase = int(hashlib.sha1(tenant_id.encode()).hexdigest(), 16) % interval
+    return now - ((now - phase) % interval) + interval
 
 
 def _gone(tenant_id: str) -> Org:
