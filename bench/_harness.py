@@ -151,7 +151,7 @@ async def daemon(emulator: Emulator, **create_kwargs) -> AsyncIterator[web.Appli
 
 async def connect(app: web.Application) -> str:
     """Follow a signed /xero auth link through the emulator's auto-approving consent back to our callback."""
-    link = app[SERVICE].flows.connect_link(slack_user="U_BENCH")
+    link = app[SERVICE].connect_link("U_BENCH")
     async with aiohttp.ClientSession() as session:
         async with session.get(link, timeout=aiohttp.ClientTimeout(total=120)) as resp:
             text = await resp.text()

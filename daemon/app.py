@@ -1,12 +1,13 @@
-"""The app factory: builds the aiohttp application and, through `cleanup_ctx`, everything it runs.
+"""The composition root: `create_app` builds the aiohttp application, wires every part, and holds the one route
+table. The only module that knows every room (handlers, the sync, Xero, Slack output, storage).
 
-Order of start-up (and reverse order of shutdown): store (connect + migrate), Slack alerts (the outbox's sender),
-HTTP session, the Xero side and the sync service, the scheduler task; Socket Mode last when configured.
+Start-up (and, reversed, shutdown) through `cleanup_ctx`: the store (connect + migrate), the HTTP session, the Slack
+client's session, the task group (at shutdown it cancels every background task while the store and sessions are
+still open), the Slack outbox, the Xero side and the sync service, the scheduler; Socket Mode last when configured.
 """
 
 from __future__ import annotations
 
-import asyncio
 from typing import AsyncIterator
 
 import aiohttp
@@ -16,49 +17,79 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from clock import Clock, SystemClock
 from daemon.core.crypto import Secrets, load_or_create_key
-from daemon.xero.consent import ConnectFlows
-from daemon.core.keys import CLOCK, HTTP, LOOP_HEARTBEAT, NOTIFIER, SCHEDULER, SECRETS, SERVICE, SETTINGS, STORE, WEBHOOKS
-from daemon.core.keys import METRICS
+from daemon.core.keys import (CLOCK, HTTP, METRICS, NOTIFIER, SCHEDULER, SECRETS, SERVICE, SETTINGS, SLACK_BOLT,
+                              SLACK_CLIENT, SLACK_OUTBOX, STORE, TASKS)
 from daemon.core.metrics import Metrics
-from daemon.sync.notifier import Notifier
-from daemon.xero.connection_test import ConnectionProbe
-from daemon.sync.runs import SyncRunner
-from daemon.sync.scheduler import Scheduler
-from daemon.sync.service import SyncService
 from daemon.core.settings import Settings
-from daemon.sync.webhooks import WebhookInbox
+from daemon.core.tasks import TaskGroup
+from daemon.slack.client import web_client
+from daemon.slack.notifier import SlackNotifier
+from daemon.slack.outbox import Outbox
 from daemon.sync.engine import SyncEngine
+from daemon.sync.notifier import LogNotifier, Notifier
+from daemon.sync.runs import SyncRuns
+from daemon.sync.scheduler import Scheduler
+from daemon.sync.service import Parts, SyncService
+from daemon.sync.webhooks import WebhookInbox
 from daemon.xero.client import RetryPolicy, XeroClient
+from daemon.xero.connection_test import ConnectionTest
+from daemon.xero.consent import Consent
 from daemon.xero.identity import XeroIdentity
 from daemon.xero.pacing import Pacer
 from daemon.xero.tokens import TokenManager
 from handlers import health, oauth, webhooks
 from handlers import metrics as metrics_handler
-from handlers.slack.mount import install_slack, slack_alerts
+from handlers.slack import bolt
+from handlers.slack.commands import Ctx
 from storage import Store
 
 log = structlog.get_logger(__name__)
+
+CLIENT_MAX_SIZE = 1024 * 1024  # the largest request body any door accepts
 
 
 def create_app(
     settings: Settings, *, clock: Clock | None = None, notifier: Notifier | None = None,
     pacer: Pacer | None = None, retry: RetryPolicy | None = None, slack_client: AsyncWebClient | None = None,
 ) -> web.Application:
-    app = web.Application(client_max_size=1024 * 1024)
+    app = web.Application(client_max_size=CLIENT_MAX_SIZE)
     app[SETTINGS] = settings
     app[CLOCK] = clock or SystemClock()
     app[SECRETS] = Secrets(settings.secret_key or (load_or_create_key(settings.data_dir),))
-    app[LOOP_HEARTBEAT] = []
     app[METRICS] = Metrics(app[CLOCK])
-    app.cleanup_ctx.extend([_store, slack_alerts, _http, lambda a: _services(a, pacer, retry), _scheduler])
-    install_slack(app, notifier=notifier, client=slack_client)  # Slack client, outbox, notifier, /slack/events
+    app[TASKS] = TaskGroup()
+    app[SLACK_CLIENT] = slack_client or web_client(settings)
+    app[SLACK_OUTBOX] = Outbox(app[SLACK_CLIENT], app[CLOCK], app[TASKS], metrics=app[METRICS])
+    app[NOTIFIER] = notifier or _notifier(app)
+    app[SLACK_BOLT] = bolt.build_bolt(app[SLACK_CLIENT], settings.slack_signing_secret, lambda user: Ctx(
+        app[SERVICE], settings, app[CLOCK], app[TASKS], app[METRICS], user))
+    app.cleanup_ctx.extend([_store, _http, _slack_session, _tasks, _outbox,
+                            lambda a: _service(a, pacer, retry), _scheduler])
+    if settings.slack_app_token:
+        app.cleanup_ctx.append(_socket_mode)
+    _routes(app)
+    return app
+
+
+def _routes(app: web.Application) -> None:
+    """Every door, in one table."""
     app.router.add_get("/healthz", health.healthz)
     app.router.add_get("/readyz", health.readyz)
     app.router.add_get("/metrics", metrics_handler.metrics)
     app.router.add_get("/oauth/start", oauth.start)
     app.router.add_get("/oauth/callback", oauth.callback)
     app.router.add_post("/webhooks/xero", webhooks.receive)
-    return app
+    if app[SETTINGS].slack_signing_secret:
+        app.router.add_post("/slack/events", bolt.events)
+
+
+def _notifier(app: web.Application) -> Notifier:
+    settings = app[SETTINGS]
+    if settings.slack_alert_channel and app[SLACK_CLIENT].token:
+        return SlackNotifier(app[SLACK_OUTBOX], settings.slack_alert_channel, app[CLOCK],
+                             link_ttl=settings.reauth_link_ttl)
+    log.info("slack.alerts_logged_only", reason="SLACK_BOT_TOKEN and SLACK_ALERT_CHANNEL are both needed to post")
+    return LogNotifier()
 
 
 async def _store(app: web.Application) -> AsyncIterator[None]:
@@ -77,29 +108,73 @@ async def _http(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
-async def _services(app: web.Application, pacer: Pacer | None, retry: RetryPolicy | None) -> AsyncIterator[None]:
-    settings, store, clock, http = app[SETTINGS], app[STORE], app[CLOCK], app[HTTP]
+async def _slack_session(app: web.Application) -> AsyncIterator[None]:
+    """The Slack client's own session (unless it came with one)."""
+    client = app[SLACK_CLIENT]
+    if client.session is not None and not client.session.closed:
+        yield
+        return
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
+        client.session = session
+        yield
+        client.session = None
+
+
+async def _tasks(app: web.Application) -> AsyncIterator[None]:
+    yield
+    await app[TASKS].close()
+
+
+async def _outbox(app: web.Application) -> AsyncIterator[None]:
+    outbox = app[SLACK_OUTBOX]
+    outbox.start(app[STORE].alerts, send=bool(app[SLACK_CLIENT].token))
+    yield
+    await outbox.stop()  # a message on its way finishes before the task group cancels the loop
+
+
+async def _service(app: web.Application, pacer: Pacer | None, retry: RetryPolicy | None) -> AsyncIterator[None]:
+    settings, store, clock, http, tasks = app[SETTINGS], app[STORE], app[CLOCK], app[HTTP], app[TASKS]
+    metrics, notifier = app[METRICS], app[NOTIFIER]
     identity = XeroIdentity(settings, http, clock)
-    metrics = app[METRICS]
     tokens = TokenManager(store, identity, clock, metrics=metrics)
     client = XeroClient(settings.xero_api_url, http, tokens, clock, pacer or Pacer(clock),
                         retry=retry or RetryPolicy(), metrics=metrics)
-    flows = ConnectFlows(settings, store, identity, app[SECRETS], clock, app[NOTIFIER])
-    engine = SyncEngine(store, client, clock, settings.sync_entities)
-    runner = SyncRunner(settings, store, engine, clock, app[NOTIFIER], flows, metrics=metrics)
-    probe = ConnectionProbe(store, tokens, identity, client)
-    app[SERVICE] = SyncService(settings, store, clock, flows, runner, tokens, identity, probe)
-    app[SCHEDULER] = Scheduler(store, runner, clock, interval=settings.sync_interval,
-                               concurrency=settings.sync_concurrency, lease=settings.sync_lease)
-    app[SERVICE].on_change = app[SCHEDULER].wake
-    app[WEBHOOKS] = WebhookInbox(store, runner, clock)
+    consent = Consent(settings, store, identity, app[SECRETS], clock)
+    engine = SyncEngine(store, client, clock, tasks, settings.sync_entities)
+    runs = SyncRuns(settings, store, engine, clock, notifier, consent, tasks, metrics=metrics)
+    app[SCHEDULER] = scheduler = Scheduler(store, runs, clock, tasks, interval=settings.sync_interval,
+                                           concurrency=settings.sync_concurrency, lease=settings.sync_lease)
+    parts = Parts(consent=consent, runs=runs, scheduler=scheduler, webhooks=WebhookInbox(store, runs, clock, tasks),
+                  tokens=tokens, identity=identity, connection_test=ConnectionTest(store, tokens, identity, client),
+                  notifier=notifier, metrics=metrics)
+    app[SERVICE] = SyncService(settings, store, clock, parts)
     yield
-    await app[WEBHOOKS].stop()
-    await runner.stop()
 
 
 async def _scheduler(app: web.Application) -> AsyncIterator[None]:
-    scheduler = app[SCHEDULER]
-    app[LOOP_HEARTBEAT].append(scheduler.start())
+    app[SCHEDULER].start()
     yield
-    await scheduler.stop()
+
+
+async def _socket_mode(app: web.Application) -> AsyncIterator[None]:
+    """Slack over Socket Mode (SLACK_APP_TOKEN): connect in the background, retrying while Slack is unreachable."""
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    handler = AsyncSocketModeHandler(app[SLACK_BOLT], app[SETTINGS].slack_app_token, web_client=app[SLACK_CLIENT])
+    app[TASKS].start(_connect(handler, app[CLOCK]), name="slack-socket-mode")
+    yield
+    await handler.close_async()
+
+
+async def _connect(handler, clock: Clock) -> None:
+    attempt = 0
+    while True:
+        try:
+            await handler.connect_async()
+            log.info("slack.socket_mode_connected")
+            return
+        except Exception as err:
+            attempt += 1
+            delay = min(300, 5 * 2 ** (attempt - 1))
+            log.warning("slack.socket_mode_failed", error=f"{type(err).__name__}: {err}"[:200], retry_in=delay)
+            await clock.sleep(delay)

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from daemon.core.keys import METRICS, STORE
+from daemon.core.keys import SERVICE
 
 
 async def metrics(request: web.Request) -> web.Response:
-    registry = request.app[METRICS]
-    store = request.app.get(STORE)
-    if store is not None:
-        await registry.refresh(store)
-    body, content_type = registry.render(request.headers.get("Accept"))
+    body, content_type = await request.app[SERVICE].metrics(request.headers.get("Accept"))
     return web.Response(body=body, headers={"Content-Type": content_type})

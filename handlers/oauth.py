@@ -6,7 +6,7 @@ import structlog
 from aiohttp import web
 
 from daemon.core.errors import OAuthFlowError
-from daemon.core.keys import SCHEDULER, SERVICE
+from daemon.core.keys import SERVICE
 from handlers.pages import page
 
 log = structlog.get_logger(__name__)
@@ -18,7 +18,7 @@ async def start(request: web.Request) -> web.StreamResponse:
         return page("Link missing", "This address needs the link from Slack. Ask for one with /xero auth.",
                     ok=False, status=400)
     try:
-        authorize_url = await request.app[SERVICE].flows.start(link)
+        authorize_url = await request.app[SERVICE].start_consent(link)
     except OAuthFlowError as err:
         return page("This link cannot be used", str(err), ok=False, status=400)
     raise web.HTTPFound(authorize_url, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
@@ -27,12 +27,11 @@ async def start(request: web.Request) -> web.StreamResponse:
 async def callback(request: web.Request) -> web.Response:
     query = request.query
     try:
-        result = await request.app[SERVICE].flows.complete(
+        result = await request.app[SERVICE].complete_consent(
             state=query.get("state"), code=query.get("code"), error=query.get("error")
         )
     except OAuthFlowError as err:
         log.info("oauth.callback_refused", reason=str(err))
         return page("Xero was not connected", str(err), ok=False, status=400)
-    request.app[SCHEDULER].wake()
     items = [f"{o.name} (new)" for o in result.new] + [f"{o.name} (reconnected)" for o in result.reconnected]
     return page("Xero is connected", "These organisations are connected and will sync now:", items=items)

@@ -1,17 +1,45 @@
-"""POST /webhooks/xero: Xero's signed webhooks. 200 with an empty body for a valid request (including the
-intent-to-receive handshake), 401 for a bad signature; answered at once, the sync runs later."""
+"""POST /webhooks/xero: Xero's signed webhooks. Authenticity first (HMAC-SHA256 of the raw body with
+XERO_WEBHOOK_KEY), then shape; 200 with an empty body for a valid request (including the intent-to-receive
+handshake), 401 for a bad signature, 400 for a signed body that is not a Xero payload. Answered at once: the sync
+runs later."""
 
 from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
 
 import structlog
 from aiohttp import web
 
-from daemon.core.keys import SETTINGS, WEBHOOKS
-from daemon.sync.webhooks import WebhookPayloadError, parse_events, signature_ok
+from daemon.core.keys import SERVICE, SETTINGS
 
 log = structlog.get_logger(__name__)
 
 MAX_BODY = 256 * 1024
+
+
+class WebhookPayloadError(ValueError):
+    """A correctly signed body that is not a Xero webhook payload."""
+
+
+def signature_ok(key: str, body: bytes, signature: str | None) -> bool:
+    if not signature:
+        return False
+    expected = base64.b64encode(hmac.new(key.encode(), body, hashlib.sha256).digest()).decode()
+    return hmac.compare_digest(expected, signature)
+
+
+def parse_events(body: bytes) -> list[dict]:
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        raise WebhookPayloadError("the body is not JSON") from None
+    events = payload.get("events") if isinstance(payload, dict) else None
+    if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
+        raise WebhookPayloadError("the body has no list of events")
+    return events
 
 
 async def receive(request: web.Request) -> web.Response:
@@ -31,6 +59,6 @@ async def receive(request: web.Request) -> web.Response:
     except WebhookPayloadError as err:
         log.info("webhook.bad_payload", error=str(err))
         return web.Response(status=400)
-    queued = await request.app[WEBHOOKS].accept(events)
+    queued = await request.app[SERVICE].accept_webhook(events)
     log.info("webhook.received", events=len(events), queued=queued)
     return web.Response(status=200)

@@ -8,7 +8,7 @@ import secrets
 import socket
 from pathlib import Path
 
-from daemon.core.crypto import Secrets
+from storage.cipher import Cipher
 from storage.alerts import Alerts
 from storage.db import Database, open_database
 from storage.grants import Grants
@@ -20,19 +20,19 @@ from storage.states import States
 
 
 class Store:
-    def __init__(self, db: Database, secrets_: Secrets) -> None:
+    def __init__(self, db: Database, cipher: Cipher) -> None:
         self.db = db
         # This process's name on the sync leases and Slack messages it takes: readable in the database.
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
-        self.grants = Grants(db, secrets_)
+        self.grants = Grants(db, cipher)
         self.orgs = Orgs(db, self.owner)
         self.records = Records(db)
         self.runs = Runs(db, self.owner)
-        self.states = States(db, secrets_)
+        self.states = States(db, cipher)
         self.alerts = Alerts(db, self.owner)
 
     @classmethod
-    async def open(cls, url: str | Path, secrets_: Secrets) -> "Store":
+    async def open(cls, url: str | Path, cipher: Cipher) -> "Store":
         """Connect to `url` (a DATABASE_URL, or the path of a SQLite file) and apply any migration not yet applied."""
         db = open_database(url)
         await db.connect()
@@ -41,7 +41,7 @@ class Store:
         except BaseException:
             await db.close()
             raise
-        return cls(db, secrets_)
+        return cls(db, cipher)
 
     @property
     def shared(self) -> bool:

@@ -7,10 +7,12 @@ few places where the dialects differ read a fragment from the database (`json_va
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncContextManager, Callable, Generator, Iterable, Mapping, Protocol, Sequence, TypeVar
+from typing import (Any, AsyncContextManager, AsyncIterator, Callable, Generator, Iterable, Mapping, Protocol, Sequence,
+                    TypeVar)
 
-from daemon.core.settings import is_postgres
+from storage.urls import is_postgres, sqlite_path
 
 T = TypeVar("T")
 
@@ -61,6 +63,16 @@ class Database(Protocol):
         """Run a migration script (several statements) as one transaction."""
 
 
+@asynccontextmanager
+async def within(db: Database, tx: Tx | None) -> AsyncIterator[Tx]:
+    """The caller's transaction when it holds one, else a transaction of its own (committed on leaving)."""
+    if tx is not None:
+        yield tx
+        return
+    async with db.transaction() as own:
+        yield own
+
+
 def run_plan(plan: Plan[T], execute: Callable[[str, Sequence[Any]], int]) -> T:
     """Drive a write plan with a synchronous `execute` (SQLite's writer thread)."""
     steps = plan()
@@ -91,18 +103,5 @@ def open_database(url: str | Path) -> Database:
         return PostgresDatabase(url)
     from storage.sqlite import SqliteDatabase
 
-    return SqliteDatabase(Path(url.removeprefix("sqlite:///")) if isinstance(url, str) else url)
+    return SqliteDatabase(sqlite_path(url) if isinstance(url, str) else url)
 
-
-def redact(url: str) -> str:
-    """A database URL fit for a log line or an operator's screen: any password replaced by ***."""
-    url, mark, query = url.partition("?")
-    if "password" in query.lower():
-        query = "***"
-    url += mark + query
-    scheme, sep, rest = url.partition("://")
-    if not sep or "@" not in rest.split("/", 1)[0]:
-        return url
-    userinfo, _, host = rest.partition("@")
-    user = userinfo.split(":", 1)[0]
-    return f"{scheme}://{user}{':***' if ':' in userinfo else ''}@{host}"

@@ -7,8 +7,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import AsyncIterator
 
-from daemon.core.crypto import Secrets
-from storage.db import Database, Tx
+from storage.cipher import Cipher
+from storage.db import Database, Tx, within
 
 
 @dataclass(frozen=True)
@@ -37,29 +37,23 @@ class Grant:
 
 
 class Grants:
-    def __init__(self, db: Database, secrets: Secrets) -> None:
+    def __init__(self, db: Database, cipher: Cipher) -> None:
         self._db = db
-        self._secrets = secrets
+        self._cipher = cipher
 
     def _row(self, row) -> Grant:
-        tokens = TokenSet.from_json(self._secrets.decrypt(row["tokens"]))
+        tokens = TokenSet.from_json(self._cipher.decrypt(row["tokens"]))
         return Grant(row["id"], row["xero_user_id"], tokens, row["status"], row["status_reason"], row["refreshed_at"])
 
     async def get(self, grant_id: int) -> Grant | None:
         row = await self._db.fetchone("SELECT * FROM grants WHERE id = ?", (grant_id,))
         return self._row(row) if row else None
 
-    async def find_by_user(self, xero_user_id: str) -> Grant | None:
-        row = await self._db.fetchone(
-            "SELECT * FROM grants WHERE xero_user_id = ? ORDER BY id DESC LIMIT 1", (xero_user_id,)
-        )
-        return self._row(row) if row else None
-
     async def save_new(self, tx: Tx, tokens: TokenSet, xero_user_id: str | None, now: float) -> int:
         row = await tx.fetchone(
             "INSERT INTO grants (xero_user_id, tokens, access_expires_at, scopes, created_at, updated_at, refreshed_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            (xero_user_id, self._secrets.encrypt(tokens.to_json()), tokens.expires_at, tokens.scope, now, now, now),
+            (xero_user_id, self._cipher.encrypt(tokens.to_json()), tokens.expires_at, tokens.scope, now, now, now),
         )
         return int(row["id"])
 
@@ -82,28 +76,23 @@ class Grants:
             "UPDATE grants SET tokens = ?, access_expires_at = ?, scopes = ?, status = 'active',"
             " status_reason = NULL, refreshed_at = ?, updated_at = ? WHERE id = ?"
         )
-        params = (self._secrets.encrypt(tokens.to_json()), tokens.expires_at, tokens.scope, now, now, grant_id)
-        if tx is not None:
+        params = (self._cipher.encrypt(tokens.to_json()), tokens.expires_at, tokens.scope, now, now, grant_id)
+        async with within(self._db, tx) as tx:
             await tx.execute(sql, params)
-            return
-        async with self._db.transaction() as own:
-            await own.execute(sql, params)
 
     async def mark_needs_reauth(self, grant_id: int, reason: str, now: float, error: str | None = None,
                                 tx: Tx | None = None) -> None:
         """The grant is refused for good: it and every org it serves need re-authorization (and say why)."""
-        if tx is None:
-            async with self._db.transaction() as own:
-                return await self.mark_needs_reauth(grant_id, reason, now, error, own)
-        await tx.execute(
-            "UPDATE grants SET status = 'needs_reauth', status_reason = ?, updated_at = ? WHERE id = ?",
-            (reason, now, grant_id),
-        )
-        await tx.execute(
-            "UPDATE orgs SET state = 'needs_reauth', state_reason = ?, last_error = COALESCE(?, last_error),"
-            " updated_at = ? WHERE grant_id = ?",
-            (reason, error, now, grant_id),
-        )
+        async with within(self._db, tx) as tx:
+            await tx.execute(
+                "UPDATE grants SET status = 'needs_reauth', status_reason = ?, updated_at = ? WHERE id = ?",
+                (reason, now, grant_id),
+            )
+            await tx.execute(
+                "UPDATE orgs SET state = 'needs_reauth', state_reason = ?, last_error = COALESCE(?, last_error),"
+                " updated_at = ? WHERE grant_id = ?",
+                (reason, error, now, grant_id),
+            )
 
     async def delete_if_unused(self, tx: Tx, grant_id: int) -> bool:
         """Drop a grant no organisation uses any more; True when it was dropped."""

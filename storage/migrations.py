@@ -23,6 +23,13 @@ LEDGER = {
 }
 
 
+LEDGER_EXISTS = {
+    "sqlite": "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
+    "postgres": "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'schema_migrations'"
+                " AND table_schema = current_schema()",
+}
+
+
 def available(dialect: str = "sqlite") -> list[tuple[int, str, str]]:
     """(version, name, sql) for every migration shipped with the package for one backend, in order."""
     folder = resources.files("storage") / "migrations" / dialect
@@ -36,14 +43,21 @@ def available(dialect: str = "sqlite") -> list[tuple[int, str, str]]:
 
 async def migrate(db: Database) -> list[int]:
     """Apply every migration not yet recorded; the versions applied now."""
-    applied = []
+    done = []
     async with db.migrating():
         await db.apply(LEDGER[db.dialect])
-        done = {row["version"] for row in await db.fetchall("SELECT version FROM schema_migrations")}
+        already = await applied(db)
         for version, name, sql in available(db.dialect):
-            if version in done:
+            if version in already:
                 continue
             await db.apply(f"{sql}\nINSERT INTO schema_migrations (version, name) VALUES ({version:d}, '{name}');")
             log.info("storage.migration_applied", version=version, name=name)
-            applied.append(version)
-    return applied
+            done.append(version)
+    return done
+
+
+async def applied(db: Database) -> set[int]:
+    """The versions recorded as applied; none for a database (or a PostgreSQL schema) no daemon has migrated."""
+    if not (await db.fetchone(LEDGER_EXISTS[db.dialect]))["n"]:
+        return set()
+    return {row["version"] for row in await db.fetchall("SELECT version FROM schema_migrations")}

@@ -31,6 +31,14 @@ class Org:
     def needs_reauth(self) -> bool:
         return self.state == "needs_reauth"
 
+    @property
+    def connection(self) -> str:
+        """connected | needs_reauth | disabled: the one place an org's connection state is derived (status,
+        metrics and alerts all read it here)."""
+        if self.needs_reauth:
+            return "needs_reauth"
+        return "connected" if self.enabled else "disabled"
+
     def leased(self, now: float) -> bool:
         """A process holds this org's sync lease (it is syncing it)."""
         return self.lease_until is not None and self.lease_until > now
@@ -63,9 +71,11 @@ class Orgs:
         row = await self._db.fetchone(f"SELECT {_COLUMNS} FROM orgs WHERE tenant_id = ?", (tenant_id,))
         return _org(row) if row else None
 
-    async def connect(self, tx: Tx, tenant_id: str, name: str, connection_id: str, grant_id: int, now: float) -> bool:
-        """Insert or reconnect an org to a grant; True when it is new. Reconnecting clears needs-reauth."""
-        existing = await tx.fetchone("SELECT 1 FROM orgs WHERE tenant_id = ?", (tenant_id,))
+    async def connect(self, tx: Tx, tenant_id: str, name: str, connection_id: str, grant_id: int,
+                      now: float) -> tuple[bool, int | None]:
+        """Insert or reconnect an org to a grant: (it is new, the grant it used before). Reconnecting clears
+        needs-reauth."""
+        existing = await tx.fetchone("SELECT grant_id FROM orgs WHERE tenant_id = ?", (tenant_id,))
         await tx.execute(
             "INSERT INTO orgs (tenant_id, name, connection_id, grant_id, next_sync_at, created_at, updated_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -76,7 +86,7 @@ class Orgs:
             " updated_at = excluded.updated_at",
             (tenant_id, name, connection_id, grant_id, now, now, now),
         )
-        return existing is None
+        return existing is None, existing["grant_id"] if existing else None
 
     async def update(self, tenant_id: str, now: float, **changes: object) -> None:
         """Set some columns of one org (names are checked against the model, values are parameters)."""

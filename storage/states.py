@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from daemon.core.crypto import Secrets
+from storage.cipher import Cipher
 from storage.db import Database
 
 
@@ -18,15 +18,15 @@ class PendingFlow:
 
 
 class States:
-    def __init__(self, db: Database, secrets: Secrets) -> None:
+    def __init__(self, db: Database, cipher: Cipher) -> None:
         self._db = db
-        self._secrets = secrets
+        self._cipher = cipher
 
     async def create(self, state: str, code_verifier: str, payload: dict, expires_at: float) -> None:
         async with self._db.transaction() as tx:
             await tx.execute(
                 "INSERT INTO oauth_states (state, code_verifier, payload, expires_at) VALUES (?, ?, ?, ?)",
-                (state, self._secrets.encrypt(code_verifier), json.dumps(payload), expires_at),
+                (state, self._cipher.encrypt(code_verifier), json.dumps(payload), expires_at),
             )
 
     async def consume(self, state: str, now: float) -> PendingFlow | None:
@@ -36,7 +36,7 @@ class States:
             await tx.execute("DELETE FROM oauth_states WHERE expires_at < ?", (now,))
         if row is None or row["expires_at"] < now:
             return None
-        verifier = self._secrets.decrypt(row["code_verifier"])
+        verifier = self._cipher.decrypt(row["code_verifier"])
         return PendingFlow(row["state"], verifier, json.loads(row["payload"]), row["expires_at"])
 
     async def spend_link(self, nonce: str, expires_at: float, now: float) -> bool:

@@ -10,7 +10,7 @@ from aiohttp.test_utils import TestServer
 
 from daemon.core import logs
 from daemon.app import create_app
-from clock import FakeClock
+from tests.fakes.clock import FakeClock
 from daemon.core.settings import Settings
 from tests import databases
 from tests.support import Daemon, EmulatorHandle, settings_for

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import asyncpg
 import pytest
 
-from storage.db import redact
+from storage.urls import redact
 from storage.postgres import numbered
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"

@@ -4,17 +4,18 @@ and the consent flow driven over HTTP."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Coroutine, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from clock import FakeClock
-from daemon.core.keys import SCHEDULER, SERVICE, STORE
+from tests.fakes.clock import FakeClock
+from daemon.core.keys import SERVICE, SLACK_OUTBOX, STORE, TASKS
 from daemon.core.settings import Settings
 
 SECRET = "test-secret-key"
+T = TypeVar("T")
 
 
 @dataclass
@@ -72,18 +73,43 @@ class Daemon:
     def store(self):
         return self.app[STORE]
 
-    @property
-    def scheduler(self):
-        return self.app[SCHEDULER]
+    async def settled(self) -> None:
+        """Until the work started so far has finished or waits on the fake clock (daemon/core/tasks.py)."""
+        await self.app[TASKS].settled(waiting=self.clock.waiting)
 
     async def advance(self, seconds: float) -> None:
-        """Move the fake clock, letting every sync a timer makes due finish before time moves on."""
-        await self.clock.advance(seconds, quiesce=self.scheduler.idle)
+        """Move the fake clock, letting the work each deadline starts (a sync doing real I/O) finish before time
+        moves on to the next one: the one way tests move time."""
+        await self.clock.advance(seconds, settled=self.settled)
+
+    async def finish(self, work: Coroutine[Any, Any, T], *, horizon: float = 120.0) -> T:
+        """Run `work` as the app's own task, and advance the clock from one deadline to the next while it waits on
+        time (retry backoffs, Retry-After, pacing), each step at most `horizon` clock seconds."""
+        task = self.app[TASKS].start(work, name="test-work")
+        while True:
+            await self.settled()
+            if task.done():
+                return task.result()
+            deadline = self.clock.next_deadline()
+            if deadline is None or deadline - self.clock.time() > horizon:
+                task.cancel()
+                raise AssertionError(f"the work waits on nothing within {horizon} clock seconds")
+            await self.advance(deadline - self.clock.time())
+
+    async def flush(self, *, limit: int = 200) -> None:
+        """Move the clock through the Slack outbox's pacing and backoff until everything queued is sent."""
+        outbox = self.app[SLACK_OUTBOX]
+        for _ in range(limit):
+            await self.settled()
+            if not await outbox.pending():
+                return
+            due = outbox.next_due if outbox.next_due is not None else self.clock.time() + 1
+            await self.advance(max(0.0, due - self.clock.time()))
+        raise AssertionError("the outbox did not empty")
 
     async def connect(self, emulator: EmulatorHandle) -> list:
         """Drive the consent flow over HTTP: signed start link -> emulator authorize -> our callback."""
-        link = self.service.flows.connect_link(slack_user="U_ADMIN")
-        return await follow_consent(self, emulator, link)
+        return await follow_consent(self, emulator, self.service.connect_link("U_ADMIN"))
 
 
 async def follow_consent(daemon: Daemon, emulator: EmulatorHandle, link: str) -> web.Response:

@@ -21,14 +21,14 @@ async def ready(make_daemon, emulator):
         await daemon.service.set_enabled(tenant.tenant_id, False)
     tenant = emulator.state.tenants[0].tenant_id
     invoice = emulator.state.records(tenant, "Invoices")[0]["InvoiceID"]
-    await daemon.clock.advance(30)
+    await daemon.advance(30)
     emulator.state.update_record(tenant, "Invoices", invoice, {"Reference": "changed before the fault"})
     emulator.state.clear_calls()
     return daemon, tenant, invoice
 
 
 async def sync(daemon, tenant):
-    return (await daemon.clock.run_until_done(daemon.service.sync(tenant))).run
+    return (await daemon.finish(daemon.service.sync(tenant))).run
 
 
 def token_calls(emulator):
@@ -72,7 +72,7 @@ async def test_token_expired_mid_sync_refreshes_once_and_retries(ready, emulator
 
 async def test_a_refresh_whose_answer_is_lost_is_recovered_inside_the_grace_period(ready, emulator):
     daemon, tenant, invoice = ready
-    await daemon.clock.advance(31 * 60)  # the access token has expired on both sides
+    await daemon.advance(31 * 60)  # the access token has expired on both sides
     emulator.state.inject_fault("refresh_lost", count=1)
     run = await sync(daemon, tenant)
     assert run.outcome == "success", run.error

@@ -4,6 +4,7 @@ is left to it; a run whose lease another process took stops, and says why."""
 import asyncio
 
 from daemon.sync.runs import LEASE_LOST
+from tests.waiting import eventually
 
 
 async def _hold(daemon, tenant: str, owner: str, until: float) -> None:
@@ -32,15 +33,12 @@ async def test_a_run_whose_lease_was_taken_stops_and_says_why(daemon, emulator):
     tenant = emulator.state.tenants[0].tenant_id
     await daemon.connect(emulator)
     await daemon.advance(0)
-    emulator.state.inject_fault("slow", tenant_id=tenant, entity="Invoices", count=1, delay=600)
+    emulator.state.inject_fault("rate_limited", tenant_id=tenant, entity="Invoices", count=1, delay=600)
     emulator.state.clear_calls()
     sync = asyncio.create_task(daemon.service.sync(tenant))
-    for _ in range(2000):  # until the sync waits on the slow answer (real I/O, not time)
-        if any(c.path.endswith("/Contacts") for c in emulator.api_calls(tenant)):  # Invoices (slow) is next
-            break
-        await asyncio.sleep(0.005)
+    await eventually(lambda: [c for c in emulator.api_calls(tenant) if c.status == 429], "the sync to be held by a 429")
     await _hold(daemon, tenant, "elsewhere:2:def", daemon.clock.time() + 120)  # this process stalled; it was taken
-    await daemon.clock.advance(60)  # the next renewal (every 40 s with SYNC_LEASE=120) finds out
+    await daemon.advance(60)  # the next renewal (every 40 s with SYNC_LEASE=120) finds out
     report = await asyncio.wait_for(sync, 10)
     assert report.run.outcome == "interrupted" and report.run.error == LEASE_LOST
     org = await daemon.store.orgs.get(tenant)

@@ -1,9 +1,8 @@
 """The process: health and readiness, and a shutdown in the middle of a sync."""
 
-import asyncio
-
 from daemon.core.keys import SECRETS, SETTINGS
 from storage import Store
+from tests.waiting import eventually
 
 
 async def test_health_and_readiness(daemon):
@@ -21,12 +20,9 @@ async def test_readiness_fails_when_the_database_is_gone(daemon):
 
 async def test_shutdown_mid_sync_records_an_interrupted_run_and_no_half_watermark(daemon, emulator):
     tenant = emulator.state.tenants[0].tenant_id
-    emulator.state.inject_fault("slow", tenant_id=tenant, entity="Invoices", count=1, delay=30)
+    emulator.state.inject_fault("rate_limited", tenant_id=tenant, entity="Invoices", count=1, delay=30)
     await daemon.connect(emulator)
-    for _ in range(2000):  # wait for the sync to reach Invoices (real I/O, not time)
-        if "Contacts" in await daemon.store.records.watermarks(tenant):
-            break
-        await asyncio.sleep(0.005)
+    await eventually(lambda: [c for c in emulator.api_calls(tenant) if c.status == 429], "the sync to be held by a 429")
     await daemon.client.close()  # the app's shutdown: cleanup contexts run in reverse
     store = await Store.open(daemon.app[SETTINGS].database_url, daemon.app[SECRETS])
     run = await store.runs.latest(tenant)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from clock import FakeClock
+from tests.fakes.clock import FakeClock
 from daemon.core.keys import METRICS
 from daemon.core.metrics import Metrics
 

@@ -32,7 +32,7 @@ async def consent(daemon, link: str) -> dict:
 
 
 async def test_start_redirects_to_the_authorize_url_with_state_and_pkce(daemon, settings):
-    location, query = await start(daemon, daemon.service.flows.connect_link(slack_user="U1"))
+    location, query = await start(daemon, daemon.service.connect_link("U1"))
     assert location.startswith(settings.xero_authorize_url)
     assert query["response_type"] == ["code"] and query["client_id"] == ["emulator-client"]
     assert query["redirect_uri"] == [settings.redirect_uri] and query["code_challenge_method"] == ["S256"]
@@ -40,7 +40,7 @@ async def test_start_redirects_to_the_authorize_url_with_state_and_pkce(daemon, 
 
 
 async def test_a_connect_link_works_once(daemon, emulator):
-    link = daemon.service.flows.connect_link(slack_user="U1")
+    link = daemon.service.connect_link("U1")
     assert (await follow_consent(daemon, emulator, link)).status == 200
     parts = urlsplit(link)
     again = await daemon.client.get(f"{parts.path}?{parts.query}", allow_redirects=False)
@@ -48,7 +48,7 @@ async def test_a_connect_link_works_once(daemon, emulator):
 
 
 async def test_a_connect_link_expires_after_ten_minutes(daemon, emulator):
-    link = daemon.service.flows.connect_link(slack_user="U1")
+    link = daemon.service.connect_link("U1")
     await daemon.clock.advance(601)
     parts = urlsplit(link)
     resp = await daemon.client.get(f"{parts.path}?{parts.query}")
@@ -68,7 +68,7 @@ async def test_a_missing_or_forged_state_changes_nothing(daemon, query):
 
 async def test_a_reused_state_changes_nothing(daemon, emulator):
     emulator.state.auto_approve = True
-    back = await consent(daemon, daemon.service.flows.connect_link(slack_user="U1"))
+    back = await consent(daemon, daemon.service.connect_link("U1"))
     assert (await daemon.client.get("/oauth/callback", params=back)).status == 200
     await daemon.advance(0)  # the first syncs of the new connection
     before = await snapshot(daemon)
@@ -78,7 +78,7 @@ async def test_a_reused_state_changes_nothing(daemon, emulator):
 
 
 async def test_an_expired_state_changes_nothing(daemon, emulator):
-    back = await consent(daemon, daemon.service.flows.connect_link(slack_user="U1"))
+    back = await consent(daemon, daemon.service.connect_link("U1"))
     await daemon.clock.advance(601)  # the user took more than ten minutes on Xero's screen
     before = await snapshot(daemon)
     resp = await daemon.client.get("/oauth/callback", params=back)
@@ -87,7 +87,7 @@ async def test_an_expired_state_changes_nothing(daemon, emulator):
 
 
 async def test_access_denied_shows_a_clear_page_and_changes_nothing(daemon, emulator):
-    _, query = await start(daemon, daemon.service.flows.connect_link(slack_user="U1"))
+    _, query = await start(daemon, daemon.service.connect_link("U1"))
     before = await snapshot(daemon)
     resp = await daemon.client.get("/oauth/callback", params={"error": "access_denied", "state": query["state"][0]})
     assert resp.status == 400 and "you declined access" in await resp.text()
@@ -95,7 +95,7 @@ async def test_access_denied_shows_a_clear_page_and_changes_nothing(daemon, emul
 
 
 async def test_a_failed_code_exchange_changes_nothing_and_leaks_no_secret(daemon, emulator):
-    _, query = await start(daemon, daemon.service.flows.connect_link(slack_user="U1"))
+    _, query = await start(daemon, daemon.service.connect_link("U1"))
     before = await snapshot(daemon)
     resp = await daemon.client.get("/oauth/callback", params={"code": "not-a-real-code", "state": query["state"][0]})
     page = await resp.text()

@@ -106,7 +106,7 @@ async def test_disable_stops_the_hourly_sync_of_one_org_only(daemon, emulator):
     assert emulator.api_calls(off.tenant_id) == []
     assert len(emulator.api_calls(on.tenant_id)) == len(ALL)
     [status] = await daemon.service.status(off.tenant_id)
-    assert status.connection == "disabled" and status.next_sync_at is None
+    assert status.org.connection == "disabled" and status.next_sync_at is None
     report = await daemon.service.sync(off.tenant_id)  # manual sync still works while disabled
     assert report.run.outcome == "success"
     await daemon.service.set_enabled(off.tenant_id, True)

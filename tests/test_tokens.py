@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from clock import FakeClock
+from tests.fakes.clock import FakeClock
 from daemon.core.crypto import Secrets
 from daemon.core.errors import XeroAuthError, XeroTransientError
 from daemon.xero.tokens import TokenManager

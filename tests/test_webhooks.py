@@ -7,7 +7,6 @@ import json
 
 import pytest
 
-from daemon.core.keys import WEBHOOKS
 from tests.support import settings_for
 
 KEY = "webhook-key-for-tests"
@@ -61,10 +60,7 @@ async def test_a_burst_of_100_events_for_one_org_is_one_targeted_sync(hooked, em
     for i in range(100):
         body = payload(tenant, 1, start=i)
         assert (await post(hooked, body, sign(body))).status == 200
-    await hooked.clock.advance(10)
-    await hooked.scheduler.idle()
-    for task in list(hooked.app[WEBHOOKS].tasks):
-        await task
+    await hooked.advance(10)
     runs = await webhook_runs(hooked, tenant)
     assert len(runs) == 1 and runs[0].outcome == "success"
     assert [c for c in emulator.api_calls(tenant)] and {_entity(c) for c in emulator.api_calls(tenant)} == {"Invoices"}
@@ -73,14 +69,11 @@ async def test_a_burst_of_100_events_for_one_org_is_one_targeted_sync(hooked, em
 async def test_duplicate_events_and_unknown_tenants_queue_nothing_more(hooked, emulator):
     tenant = emulator.state.tenants[0].tenant_id
     body = payload(tenant, 3, category="CONTACT")
-    inbox = hooked.app[WEBHOOKS]
-    assert await inbox.accept(json.loads(body)["events"]) == 3
-    assert await inbox.accept(json.loads(body)["events"]) == 0
+    for _ in range(2):  # Xero redelivers
+        assert (await post(hooked, body, sign(body))).status == 200
     stranger = payload("00000000-0000-0000-0000-00000000dead", 2)
     assert (await post(hooked, stranger, sign(stranger))).status == 200
-    await hooked.clock.advance(10)
-    for task in list(inbox.tasks):
-        await task
+    await hooked.advance(10)
     assert len(await webhook_runs(hooked, tenant)) == 1
     assert {_entity(c) for c in emulator.api_calls()} == {"Contacts"}
 
@@ -92,7 +85,7 @@ async def test_bad_bodies_get_a_clear_status_and_change_nothing(hooked, emulator
     assert (await post(hooked, huge, sign(huge))).status == 413
     forged = payload(emulator.state.tenants[0].tenant_id)
     assert (await post(hooked, forged, sign(forged, "attacker"))).status == 401
-    await hooked.clock.advance(10)
+    await hooked.advance(10)
     assert emulator.api_calls() == []
 
 

@@ -11,7 +11,7 @@ from .dates import expiry_text
 from .errors import forbidden, unauthorized
 
 KINDS = ("500", "502", "503_text", "503_html", "offline", "slow", "drop", "truncated", "not_json",
-         "token_expired", "disconnected", "refresh_lost", "refresh_slow")
+         "token_expired", "disconnected", "rate_limited", "refresh_lost", "refresh_slow")
 # Where a fault may strike: the accounting API and /connections, or the token endpoint (these kinds only:
 # refresh_lost drops the answer to a refresh Xero did make; refresh_slow sends it after `delay` seconds).
 API, TOKEN = "api", "token"
@@ -31,7 +31,7 @@ class Fault:
     entity: str | None = None       # an entity name, "Connections", or None for any
     count: int | None = 1           # how many more times it strikes (None: until cleared)
     fraction: float | None = None   # strike this share of matching requests instead of a count
-    delay: float = 60.0             # for "slow": emulator-clock seconds before answering
+    delay: float = 60.0             # "slow": emulator-clock seconds before answering; "rate_limited": Retry-After
 
     def to_json(self) -> dict:
         return dict(self.__dict__)
@@ -96,6 +96,12 @@ SIMPLE = {  # kind -> (now -> response)
     "token_expired": lambda now: unauthorized(f"TokenExpired: token expired at {expiry_text(now - 1)}"),
     "disconnected": lambda now: forbidden(),
 }
+
+
+def rate_limited(retry_after: float) -> web.Response:
+    """A 429 for the minute limit, whatever the real count: the client must wait `retry_after` seconds."""
+    headers = {"Retry-After": str(int(retry_after)), "X-Rate-Limit-Problem": "minute"}
+    return web.Response(status=429, text="Rate limit exceeded", content_type="text/plain", headers=headers)
 
 
 def drop(request: web.Request) -> web.Response:

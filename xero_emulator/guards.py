@@ -7,7 +7,7 @@ from aiohttp import web
 from .emulator import Emulator
 from .entities import EntitySpec, scope_allows
 from .errors import forbidden, unauthorized
-from .faults import SIMPLE, drop
+from .faults import SIMPLE, drop, rate_limited
 from .grants import Grant, TokenRejected
 from .keys import DROPPED, SLOW, TRUNCATE
 from .org import Org
@@ -53,6 +53,8 @@ def strike(emulator: Emulator, request: web.Request, where: str, entity: str | N
     if fault.kind == "truncated":
         request[TRUNCATE] = True
         return None
+    if fault.kind == "rate_limited":
+        return rate_limited(fault.delay)
     if fault.kind in ("drop", "refresh_lost"):
         request[DROPPED] = True
         return drop(request)

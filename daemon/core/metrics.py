@@ -18,6 +18,7 @@ from storage.orgs import Org
 from storage.runs import Run
 
 PREFIX = "xero_syncd"
+CONNECTIONS = ("connected", "disabled", "needs_reauth")  # storage.orgs.Org.connection
 DURATION_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1200, 3600)
 
 
@@ -43,7 +44,7 @@ class Metrics:
         self.since_success = Gauge(f"{PREFIX}_seconds_since_last_successful_sync", "Seconds since each org's last "
                                    "successful sync (absent until its first one).", ["tenant_id", "org"], registry=r)
         self.orgs = Gauge(f"{PREFIX}_orgs", "Connected organisations, by connection state.", ["state"], registry=r)
-        for state in ("connected", "disabled", "needs_reauth"):
+        for state in CONNECTIONS:
             self.orgs.labels(state=state)
 
     # -- called by the daemon --------------------------------------------------------------------------------------
@@ -69,19 +70,14 @@ class Metrics:
         self.alerts.labels(kind=kind).inc()
 
     # -- scrape time -----------------------------------------------------------------------------------------------
-    async def refresh(self, store) -> None:
-        """Recompute the gauges that describe the store (orgs come and go, so the series are rebuilt)."""
-        self.observe_orgs(await store.orgs.list())
-
     def observe_orgs(self, orgs: Iterable[Org]) -> None:
         now = self._clock.time()
         self.since_success.clear()
-        counts = {"connected": 0, "disabled": 0, "needs_reauth": 0}
+        counts = dict.fromkeys(CONNECTIONS, 0)
         for org in orgs:
             if org.last_success_at is not None:
                 self.since_success.labels(tenant_id=org.tenant_id, org=org.name).set(max(0.0, now - org.last_success_at))
-            state = "needs_reauth" if org.needs_reauth else "connected" if org.enabled else "disabled"
-            counts[state] += 1
+            counts[org.connection] += 1
         for state, count in counts.items():
             self.orgs.labels(state=state).set(count)
 

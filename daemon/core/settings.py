@@ -13,6 +13,7 @@ from typing import Mapping
 from urllib.parse import urlsplit
 
 from daemon.core.errors import SettingsError
+from storage.urls import is_postgres, sqlite_path
 
 DEFAULT_SCOPES = (
     "openid profile email offline_access accounting.contacts.read accounting.invoices.read "
@@ -128,15 +129,6 @@ class Settings:
     def data_dir(self) -> Path:
         """Where the generated secret key lives (beside the SQLite file; ./var with PostgreSQL)."""
         return Path("var") if self.shared_database else self.database_path.parent
-
-
-def is_postgres(url: str) -> bool:
-    return url.startswith(("postgresql://", "postgres://"))
-
-
-def sqlite_path(url: str) -> Path:
-    """`sqlite:///rel/path.db` is relative to the working directory; `sqlite:////abs/path.db` is absolute."""
-    return Path(url.removeprefix("sqlite:///"))
 
 
 def _parse(name: str, raw: str, kind: str) -> object:

@@ -23,7 +23,7 @@ from aiohttp import web
 from daemon.core import logs
 from daemon.demo.console import CHANNELS, Console, RequestCounter
 from daemon.core.errors import CommandError
-from daemon.core.keys import CLOCK, SERVICE, SLACK_OUTBOX, SLACK_TASKS, STORE
+from daemon.core.keys import CLOCK, SERVICE, SLACK_OUTBOX, STORE, TASKS
 from daemon.core.settings import Settings
 
 DEMO_SIGNING_SECRET = "demo-signing-secret"
@@ -108,7 +108,7 @@ class Demo:
             await asyncio.sleep(0.05)
 
     async def _busy(self) -> bool:
-        if self.console.requests.in_flight or self.requests.in_flight or self.app.get(SLACK_TASKS):
+        if self.console.requests.in_flight or self.requests.in_flight or self.app[TASKS].running("slack:", "sync:"):
             return True
         if await self.app[STORE].orgs.due(self.app[CLOCK].time()):  # the scheduler is about to start syncs
             return True

@@ -18,7 +18,9 @@ import aiohttp
 from daemon.core.crypto import KEY_FILE
 from daemon.core.errors import SettingsError
 from daemon.core.settings import VARIABLES, Settings
-from storage.db import open_database, redact
+from storage.db import open_database
+from storage.migrations import applied
+from storage.urls import redact
 
 TIMEOUT = aiohttp.ClientTimeout(total=10)
 PROBE_REFRESH_TOKEN = "xero-syncd-check-not-a-real-token"  # a refresh Xero cannot honour: tests the client only
@@ -136,14 +138,12 @@ async def _database(settings: Settings) -> Lines:
     db = open_database(settings.database_url)
     try:
         await asyncio.wait_for(db.connect(), TIMEOUT.total)
-        row = await db.fetchone("SELECT count(*) AS n FROM information_schema.tables WHERE table_name = ?"
-                                " AND table_schema = current_schema()",
-                                ("schema_migrations",))
+        versions = await applied(db)
     except Exception as err:  # OSError, a timeout, or one of asyncpg's (refused login, no such database)
         return [("fail", f"database {shown}: cannot connect ({type(err).__name__})")]
     finally:
         await db.close()
-    migrated = "" if row and row["n"] else " (no tables yet: `xero-syncd migrate`)"
+    migrated = "" if versions else " (no tables yet: `xero-syncd migrate`)"
     return [("ok", f"database {shown}: PostgreSQL answers{migrated}")]
 
 

@@ -106,7 +106,7 @@ def _warn_open_admin(settings: Settings) -> None:
 async def _migrate(settings: Settings) -> int:
     from daemon.core.crypto import Secrets, load_or_create_key
     from storage import Store
-    from storage.db import redact
+    from storage.urls import redact
 
     logs.configure(settings.log_level)
     store = await Store.open(settings.database_url,

@@ -11,6 +11,7 @@ are sent, so they always follow the alert they belong to.
 from __future__ import annotations
 
 import asyncio
+import math
 from typing import Iterable
 
 import structlog
@@ -18,6 +19,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from clock import Clock
+from daemon.core.tasks import TaskGroup
 from storage.alerts import Alerts, Outgoing, Queued
 
 log = structlog.get_logger(__name__)
@@ -29,9 +31,10 @@ SHARED_POLL = 30.0  # with other processes on the store: look this often for wha
 
 
 class Outbox:
-    def __init__(self, client: AsyncWebClient, clock: Clock, *, interval: float = 1.0, backoff: float = 2.0,
-                 cap: float = 300.0, metrics=None) -> None:
+    def __init__(self, client: AsyncWebClient, clock: Clock, tasks: TaskGroup, *, interval: float = 1.0,
+                 backoff: float = 2.0, cap: float = 300.0, metrics=None) -> None:
         self.client = client
+        self._tasks = tasks
         self._metrics = metrics
         self._clock = clock
         self._interval = interval
@@ -41,9 +44,9 @@ class Outbox:
         self._next_at: dict[str, float] = {}
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
-        self._task: asyncio.Task | None = None
+        self._sending = False
         self._stopping = False
-        self.next_due: float | None = None  # when something queued may next be sent (None: nothing queued)
+        self._next_due: float | None = None  # when something queued may next be sent (None: nothing queued)
 
     # -- lifecycle ---------------------------------------------------------------------------------------------
     def start(self, repo: Alerts, *, send: bool = True) -> None:
@@ -51,24 +54,27 @@ class Outbox:
         token (`send=False`) nothing is sent; what is queued waits for a daemon that has one."""
         self._repo = repo
         if send:
-            self._task = asyncio.create_task(self._run(), name="slack-outbox")
+            self._sending = True
+            self._tasks.start(self._run(), name="slack-outbox")
 
     async def stop(self) -> None:
-        """Let a message already on its way finish (so Slack's answer is recorded and a restart does not send it
-        twice), then stop; whatever is still queued waits in the store for the next start."""
-        if self._task is None:
+        """At shutdown, before the task group cancels the loop: send nothing more, and let a message already on
+        its way finish (so Slack's answer is recorded and a restart does not send it twice). Whatever is still
+        queued waits in the store for the next start."""
+        if not self._sending:
             return
         self._stopping = True
         try:
-            await asyncio.wait_for(self._lock.acquire(), STOP_GRACE)
-            acquired = True
-        except asyncio.TimeoutError:  # Slack hangs: give up on that send (it may be repeated after a restart)
-            acquired = False
-        self._task.cancel()
-        await asyncio.gather(self._task, return_exceptions=True)
-        self._task = None
-        if acquired:
-            self._lock.release()
+            async with asyncio.timeout(STOP_GRACE):
+                async with self._lock:
+                    pass
+        except TimeoutError:  # Slack hangs: give up on that send (it may be repeated after a restart)
+            log.warning("slack.outbox_stop_timed_out")
+
+    @property
+    def next_due(self) -> float | None:
+        """When something queued may next be sent (None: nothing is queued)."""
+        return self._next_due
 
     @property
     def repo(self) -> Alerts:
@@ -89,9 +95,9 @@ class Outbox:
         return len(await self.repo.queued())
 
     # -- sending -----------------------------------------------------------------------------------------------
-    async def drain(self) -> int:
+    async def _drain(self) -> int:
         """Send every message that is due at the clock's present time, one per channel whose pace allows it.
-        Returns how many Slack accepted. Safe to call from tests alongside the background loop."""
+        Returns how many Slack accepted."""
         async with self._lock:
             now = self._clock.time()
             accepted = 0
@@ -105,33 +111,27 @@ class Outbox:
                 accepted += await self._deliver(queued)
                 self._next_at[queued.channel] = self._clock.time() + self._interval
             heads = _heads(await self.repo.queued())
-            self.next_due = min((max(q.not_before, self._next_at.get(q.channel, 0.0)) for q in heads), default=None)
+            self._next_due = min((max(q.not_before, self._next_at.get(q.channel, 0.0)) for q in heads), default=None)
             return accepted
 
     async def _run(self) -> None:
         while True:
             self._wake.clear()
             try:
-                await self.drain()
+                await self._drain()
             except asyncio.CancelledError:
                 raise
             except Exception:  # the store or a bug: keep the loop alive, look again shortly
                 log.exception("slack.outbox_error")
-                self.next_due = self._clock.time() + self._interval * 5
+                self._next_due = self._clock.time() + self._interval * 5
             await self._park()
 
     async def _park(self) -> None:
-        waiters = {asyncio.ensure_future(self._wake.wait())}
-        due = self.next_due
+        """Until the next queued message is due, or something is queued."""
+        due = self._next_due if self._next_due is not None else math.inf
         if self.repo.shared:  # a process that queued a message may die before sending it
-            due = min(due, self._clock.time() + SHARED_POLL) if due is not None else self._clock.time() + SHARED_POLL
-        if due is not None:
-            waiters.add(asyncio.ensure_future(self._clock.sleep(max(0.0, due - self._clock.time()))))
-        try:
-            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for waiter in waiters:
-                waiter.cancel()
+            due = min(due, self._clock.time() + SHARED_POLL)
+        await self._clock.sleep(due - self._clock.time(), wake=self._wake)
 
     async def _deliver(self, queued: Queued) -> int:
         try:

@@ -1,4 +1,5 @@
-"""One organisation's sync run: every configured entity, page by page, into the store.
+"""Reading one organisation's entities from Xero into the store, page by page (the run around it is
+`daemon/sync/runs.py`'s).
 
 Paged entities are read with `If-Modified-Since` from their watermark (minus a small overlap), `pageSize=1000`,
 oldest change first, until `pagination.pageCount`. Each page is one transaction; the watermark advances in the
@@ -17,6 +18,7 @@ import orjson
 import structlog
 
 from clock import Clock
+from daemon.core.tasks import TaskGroup
 from daemon.sync.entities import ENTITIES, OVERLAP_SECONDS, PAGE_SIZE, Entity
 from daemon.xero.client import CallStats, XeroClient
 from daemon.xero.dates import if_modified_since, to_ms
@@ -34,8 +36,10 @@ class RunTally:
 
 
 class SyncEngine:
-    def __init__(self, store: Store, client: XeroClient, clock: Clock, entities: tuple[str, ...]) -> None:
+    def __init__(self, store: Store, client: XeroClient, clock: Clock, tasks: TaskGroup,
+                 entities: tuple[str, ...]) -> None:
         self._store = store
+        self._tasks = tasks
         self._client = client
         self._clock = clock
         self._entities = [ENTITIES[name] for name in entities]
@@ -62,14 +66,15 @@ class SyncEngine:
         of page N has finished before page N+1 is asked for). The watermark rides on the last page's write."""
         modified_since = if_modified_since(since_ms, OVERLAP_SECONDS) if since_ms is not None else None
         page, changed, newest = 1, 0, since_ms or 0
-        ahead = asyncio.ensure_future(self._page(org, entity, page, modified_since, stats))
+        fetch = partial(self._fetch_ahead, org, entity, modified_since, stats)
+        ahead = fetch(page)
         try:
             while True:
-                rows, page_count, empty = await ahead
+                rows, page_count, empty = await self._tasks.join(ahead, shield=False)
                 newest = max(newest, max((row.updated_ms for row in rows), default=0))
                 last = page >= page_count or empty
                 if not last:
-                    ahead = asyncio.ensure_future(self._page(org, entity, page + 1, modified_since, stats))
+                    ahead = fetch(page + 1)
                 changed += await self._store.records.store_page(
                     org.tenant_id, entity.name, rows, run_id=run_id, now=self._clock.time(),
                     watermark_ms=newest if last and newest else None,
@@ -81,6 +86,11 @@ class SyncEngine:
             if not ahead.done():  # the write failed or the run was cancelled: drop the page fetched ahead
                 ahead.cancel()
                 await asyncio.gather(ahead, return_exceptions=True)
+
+    def _fetch_ahead(self, org: Org, entity: Entity, modified_since: str | None, stats: CallStats,
+                     page: int) -> asyncio.Task[tuple[list[Row], int, bool]]:
+        return self._tasks.start(self._page(org, entity, page, modified_since, stats),
+                                 name=f"page:{org.tenant_id}:{entity.name}:{page}")
 
     async def _page(
         self, org: Org, entity: Entity, page: int, modified_since: str | None, stats: CallStats,

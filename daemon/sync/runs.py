@@ -1,9 +1,9 @@
-"""Running one org's sync as a recorded run: joins a run already going, classifies how it ended, tells the
-notifier, and records an interrupted run when the daemon stops mid-sync.
+"""An org's sync as a recorded run: start it (or join the one already going), hold the org's lease while it runs,
+record how it ended, and tell the notifier. The reading itself is `daemon/sync/engine.py`'s.
 
 A run holds the org's lease in the store for as long as it lasts (renewed every third of SYNC_LEASE), so no two
 processes sync one org at once. A sync asked of an org another process is syncing waits for that run to end (or
-its lease to run out), then runs here.
+its lease to run out), then runs here. A run cut short by shutdown records itself interrupted.
 """
 
 from __future__ import annotations
@@ -16,13 +16,14 @@ import structlog
 
 from clock import Clock
 from daemon.core.errors import CommandError, XeroAuthError, XeroDailyLimitSpent, XeroError
-from daemon.xero.consent import ConnectFlows
-from daemon.sync.notifier import Notifier
 from daemon.core.settings import Settings
+from daemon.core.tasks import TaskGroup
 from daemon.sync.engine import RunTally, SyncEngine
+from daemon.sync.notifier import Notifier
+from daemon.xero.consent import Consent
 from storage import Store
 from storage.orgs import Org
-from storage.runs import Run
+from storage.runs import STOPPED, Run
 
 log = structlog.get_logger(__name__)
 
@@ -41,18 +42,23 @@ class RunReport:
         return (self.run.finished_at or self.run.started_at) - self.run.started_at
 
 
-class SyncRunner:
+@dataclass
+class _Lease:
+    lost: bool = False  # another process took the org over: the run was stopped for that
+
+
+class SyncRuns:
     def __init__(self, settings: Settings, store: Store, engine: SyncEngine, clock: Clock, notifier: Notifier,
-                 flows: ConnectFlows, metrics=None) -> None:
+                 consent: Consent, tasks: TaskGroup, metrics=None) -> None:
         self._settings = settings
         self._store = store
         self._engine = engine
         self._clock = clock
         self._notifier = notifier
-        self._flows = flows
+        self._consent = consent
+        self._tasks = tasks
         self._metrics = metrics
         self._running: dict[str, asyncio.Task[Run]] = {}
-        self._lost: set[str] = set()  # orgs whose run is being stopped because its lease was lost
 
     def running(self, tenant_id: str) -> bool:
         return tenant_id in self._running
@@ -62,39 +68,31 @@ class SyncRunner:
         task = self._running.get(tenant_id)
         joined = task is not None
         if task is None:
-            task = asyncio.create_task(self._leased(tenant_id, trigger, only), name=f"sync:{tenant_id}")
+            task = self._tasks.start(self._leased(tenant_id, trigger, only), name=f"sync:{tenant_id}")
             self._running[tenant_id] = task
             task.add_done_callback(lambda _: self._running.pop(tenant_id, None))
-        run = await asyncio.shield(task)
+        run = await self._tasks.join(task)
         org = await self._store.orgs.get(tenant_id)
         return RunReport(org or _gone(tenant_id), run, joined)
 
-    async def stop(self) -> None:
-        """Cancel every run in progress (shutdown); each records itself as interrupted."""
-        tasks = list(self._running.values())
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-
     async def _leased(self, tenant_id: str, trigger: str, only: frozenset[str] | None) -> Run:
         """Take the org's lease, run, keep the lease while running, and give it back."""
-        lease = self._settings.sync_lease
-        while not await self._store.orgs.take_lease(tenant_id, self._clock.time(), self._clock.time() + lease):
+        lease_for = self._settings.sync_lease
+        while not await self._store.orgs.take_lease(tenant_id, self._clock.time(), self._clock.time() + lease_for):
             org = await self._store.orgs.get(tenant_id)
             if org is None:
                 raise CommandError(f"No organisation {tenant_id} is connected.")
             log.info("sync.waiting_for_other_process", tenant_id=tenant_id, holder=org.lease_owner)
-            await self._clock.sleep(min(lease / 4, max(1.0, (org.lease_until or 0) - self._clock.time())))
-        run_task = asyncio.ensure_future(self._run(tenant_id, trigger, only))
-        keeper = asyncio.create_task(self._keep_lease(tenant_id, run_task), name=f"lease:{tenant_id}")
-        ran = lost = False
+            await self._clock.sleep(min(lease_for / 4, max(1.0, (org.lease_until or 0) - self._clock.time())))
+        lease, me = _Lease(), asyncio.current_task()
+        keeper = self._tasks.start(self._keep_lease(tenant_id, lease, me), name=f"lease:{tenant_id}")
+        ran = False
         try:
             try:
-                run = await run_task
+                run = await self._run(tenant_id, trigger, only, lease)
             except asyncio.CancelledError:
-                current = asyncio.current_task()
-                lost = keeper.done() and not keeper.cancelled() and not (current and current.cancelling())
-                if lost:  # the run was stopped because another process took the lease: it is theirs now
+                if lease.lost and me is not None and me.cancelling() <= 1:  # stopped by the keeper alone
+                    me.uncancel()  # the run is theirs now
                     return await self._store.runs.latest(tenant_id) or _gone(tenant_id)
                 raise
             ran = run.outcome != "interrupted"
@@ -102,7 +100,7 @@ class SyncRunner:
         finally:
             keeper.cancel()
             await asyncio.gather(keeper, return_exceptions=True)
-            if not lost:
+            if not lease.lost:
                 await asyncio.shield(self._release(tenant_id, ran))
 
     async def _release(self, tenant_id: str, ran: bool) -> None:
@@ -114,19 +112,20 @@ class SyncRunner:
         except Exception:  # the store is down: the lease runs out by itself, and the org is due again then
             log.exception("sync.lease_release_failed", tenant_id=tenant_id)
 
-    async def _keep_lease(self, tenant_id: str, run: asyncio.Future) -> None:
+    async def _keep_lease(self, tenant_id: str, lease: _Lease, run: asyncio.Task | None) -> None:
         """Renew the lease while the run lasts; should it be lost (this process stalled past its expiry and
         another took the org), stop the run: two processes must not sync one org."""
-        lease = self._settings.sync_lease
+        lease_for = self._settings.sync_lease
         while True:
-            await self._clock.sleep(lease / 3, background=True)
-            if not await self._store.orgs.renew_lease(tenant_id, self._clock.time() + lease):
+            await self._clock.sleep(lease_for / 3)
+            if not await self._store.orgs.renew_lease(tenant_id, self._clock.time() + lease_for):
                 log.warning("sync.lease_lost", tenant_id=tenant_id)
-                self._lost.add(tenant_id)
-                run.cancel()
+                lease.lost = True
+                if run is not None:
+                    run.cancel()
                 return
 
-    async def _run(self, tenant_id: str, trigger: str, only: frozenset[str] | None) -> Run:
+    async def _run(self, tenant_id: str, trigger: str, only: frozenset[str] | None, lease: _Lease) -> Run:
         org = await self._store.orgs.get(tenant_id)
         if org is None:
             raise CommandError(f"No organisation {tenant_id} is connected.")
@@ -139,8 +138,7 @@ class SyncRunner:
             try:
                 await self._engine.run(org, run_id, tally, reconcile=reconcile, only=only)
             except asyncio.CancelledError:
-                why = LEASE_LOST if tenant_id in self._lost else "the daemon stopped during this sync"
-                self._lost.discard(tenant_id)
+                why = LEASE_LOST if lease.lost else STOPPED
                 await asyncio.shield(self._finish(run_id, "interrupted", tally, why))
                 raise
             except XeroAuthError as err:
@@ -190,7 +188,7 @@ class SyncRunner:
         if err.reason in GRANT_REFUSED and org.grant_id is not None:  # every org of a refused grant needs a person
             affected += [o for o in await self._store.orgs.using_grant(org.grant_id) if o.tenant_id != org.tenant_id]
         for each in affected:
-            reauth = self._flows.reauth_link(each.tenant_id)
+            reauth = self._consent.reauth_link(each.tenant_id)
             await self._notifier.sync_failed(each, run, reauth_url=reauth, resumes_at=None)
         return run
 

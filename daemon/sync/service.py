@@ -1,8 +1,8 @@
-"""SyncService: the operations of the integration page, called by every handler (Slack, HTTP) and the scheduler.
+"""SyncService: the operations of the integration page, the one thing every handler (Slack, HTTP) calls.
 
-connect link, test, sync, status, reset, enable, disable, delete: each takes an org argument matched as DESIGN.md
-says (tenant id, or case-insensitive name prefix; may be left out with one org) and raises CommandError with a
-helpful message on bad input.
+Connect (links and the consent's two legs), test, sync, status, reset, enable, disable, delete, webhooks, and the
+process's own health and metrics. Each org argument is matched as DESIGN.md says (tenant id, or case-insensitive
+name prefix; may be left out with one org); bad input raises CommandError with a helpful message.
 """
 
 from __future__ import annotations
@@ -14,12 +14,16 @@ import structlog
 
 from clock import Clock
 from daemon.core.errors import XeroAuthError, XeroError
-from daemon.xero.consent import ConnectFlows
-from daemon.sync.matching import match_orgs
-from daemon.xero.connection_test import ConnectionProbe, TestResult
-from daemon.sync.runs import RunReport, SyncRunner
+from daemon.core.metrics import Metrics
 from daemon.core.settings import Settings
 from daemon.sync.entities import ENTITIES
+from daemon.sync.matching import match_orgs
+from daemon.sync.notifier import Notifier
+from daemon.sync.runs import RunReport, SyncRuns
+from daemon.sync.scheduler import Scheduler
+from daemon.sync.webhooks import WebhookInbox
+from daemon.xero.connection_test import ConnectionTest, TestResult
+from daemon.xero.consent import ConnectResult, Consent
 from daemon.xero.identity import XeroIdentity
 from daemon.xero.tokens import TokenManager
 from storage import Store
@@ -39,25 +43,65 @@ class OrgStatus:
     records: dict[str, int]
     running: bool
 
-    @property
-    def connection(self) -> str:
-        if self.org.needs_reauth:
-            return "needs re-authorization"
-        return "connected" if self.org.enabled else "disabled"
+
+@dataclass(frozen=True)
+class Parts:
+    """What the service is made of (the composition root builds them)."""
+
+    consent: Consent
+    runs: SyncRuns
+    scheduler: Scheduler
+    webhooks: WebhookInbox
+    tokens: TokenManager
+    identity: XeroIdentity
+    connection_test: ConnectionTest
+    notifier: Notifier
+    metrics: Metrics
 
 
 class SyncService:
-    def __init__(self, settings: Settings, store: Store, clock: Clock, flows: ConnectFlows, runner: SyncRunner,
-                 tokens: TokenManager, identity: XeroIdentity, probe: ConnectionProbe) -> None:
+    def __init__(self, settings: Settings, store: Store, clock: Clock, parts: Parts) -> None:
         self.settings = settings
-        self.flows = flows
         self._store = store
         self._clock = clock
-        self._runner = runner
-        self._tokens = tokens
-        self._identity = identity
-        self._probe = probe
-        self.on_change = lambda: None  # the scheduler hooks this to re-plan after enable, reset, connect
+        self._parts = parts
+
+    # -- connect: links and the two legs of Xero's consent -------------------------------------------------------
+    def connect_link(self, slack_user: str | None) -> str:
+        """A single-use link to connect organisations, valid 10 minutes, bound to the Slack user who asked."""
+        return self._parts.consent.connect_link(slack_user=slack_user)
+
+    def reauth_link(self, tenant_id: str) -> str:
+        return self._parts.consent.reauth_link(tenant_id)
+
+    async def start_consent(self, link: str) -> str:
+        """Check a signed link and begin Xero's consent; the URL to send the browser to."""
+        return await self._parts.consent.start(link)
+
+    async def complete_consent(self, *, state: str | None, code: str | None, error: str | None) -> ConnectResult:
+        """Xero's redirect back: connect what was consented, say so, and sync the new orgs now."""
+        result = await self._parts.consent.complete(state=state, code=code, error=error)
+        await self._parts.notifier.orgs_connected(result.new, result.reconnected)
+        self._parts.scheduler.wake()
+        return result
+
+    async def accept_webhook(self, events: list[dict]) -> int:
+        """Xero's (signed, well-formed) webhook events: the number that queued a sync."""
+        return await self._parts.webhooks.accept(events)
+
+    # -- the process ---------------------------------------------------------------------------------------------
+    async def ready(self) -> dict[str, bool]:
+        """Readiness: the database answers and the scheduler loop is alive."""
+        try:
+            database = await self._store.ping()
+        except Exception:  # any failure of the database means not ready
+            database = False
+        return {"database": database, "scheduler": self._parts.scheduler.alive}
+
+    async def metrics(self, accept: str | None) -> tuple[bytes, str]:
+        """The Prometheus exposition (gauges that describe the store read now) and its content type."""
+        self._parts.metrics.observe_orgs(await self._store.orgs.list())
+        return self._parts.metrics.render(accept)
 
     # -- which org ---------------------------------------------------------------------------------------------
     async def resolve(self, query: str | None, *, many: bool = False) -> list[Org]:
@@ -69,7 +113,7 @@ class SyncService:
     # -- the page's buttons ------------------------------------------------------------------------------------
     async def sync(self, query: str | None, trigger: str = "manual") -> RunReport:
         org = await self.one(query)
-        return await self._runner.sync(org.tenant_id, trigger)
+        return await self._parts.runs.sync(org.tenant_id, trigger)
 
     async def status(self, query: str | None = None) -> list[OrgStatus]:
         return [await self._status(org) for org in await self.resolve(query, many=True)]
@@ -83,11 +127,11 @@ class SyncService:
             org, await self._store.runs.latest(org.tenant_id),
             await self._store.runs.latest(org.tenant_id, outcome="success"), sync_from, next_at,
             await self._store.records.counts(org.tenant_id),
-            self._runner.running(org.tenant_id) or org.leased(self._clock.time()),  # here, or in another process
+            self._parts.runs.running(org.tenant_id) or org.leased(self._clock.time()),  # here, or in another process
         )
 
     async def test(self, query: str | None = None) -> list[TestResult]:
-        return [await self._probe.check(org) for org in await self.resolve(query, many=True)]
+        return [await self._parts.connection_test.check(org) for org in await self.resolve(query, many=True)]
 
     async def reset(self, query: str | None, since: date | None) -> Org:
         """The next sync re-reads everything modified since `since` (None: the whole history). Nothing stored is
@@ -104,7 +148,7 @@ class SyncService:
         org = await self.one(query)
         await self._store.orgs.update(org.tenant_id, self._clock.time(), enabled=int(enabled))
         log.info("sync.enabled" if enabled else "sync.disabled", tenant_id=org.tenant_id)
-        self.on_change()
+        self._parts.scheduler.wake()
         return await self._store.orgs.get(org.tenant_id) or org
 
     async def delete(self, tenant_id: str) -> tuple[Org, list[str]]:
@@ -115,8 +159,8 @@ class SyncService:
         grant = await self._store.grants.get(org.grant_id) if org.grant_id else None
         if grant is not None and org.connection_id:
             try:
-                token = await self._tokens.access_token(grant.id)
-                await self._identity.delete_connection(token, org.connection_id)
+                token = await self._parts.tokens.access_token(grant.id)
+                await self._parts.identity.delete_connection(token, org.connection_id)
             except XeroError as err:
                 problems.append(f"could not remove the connection in Xero ({err})")
         async with self._store.transaction() as tx:
@@ -124,7 +168,7 @@ class SyncService:
             grant_gone = grant is not None and await self._store.grants.delete_if_unused(tx, grant.id)
         if grant_gone:
             try:
-                await self._identity.revoke(grant.tokens.refresh_token)
+                await self._parts.identity.revoke(grant.tokens.refresh_token)
             except (XeroError, XeroAuthError) as err:
                 problems.append(f"could not revoke the grant in Xero ({err})")
         log.info("sync.org_deleted", tenant_id=org.tenant_id, grant_revoked=grant_gone and not problems)

@@ -1,22 +1,20 @@
-"""Xero webhooks: signature check, de-duplication, and a debounced targeted sync per org.
+"""Xero webhook events, once their door (`handlers/webhooks.py`) has checked them: de-duplicated, and debounced
+into one targeted sync per org.
 
-A burst of events for one org becomes one incremental sync of the entities they name, started DEBOUNCE
-seconds after the first event; events already seen (Xero redelivers, perhaps to another replica: the store
-remembers them) are ignored."""
+A burst of events for one org becomes one incremental sync of the entities they name, started DEBOUNCE seconds
+after the first event; events already seen (Xero redelivers, perhaps to another replica: the store remembers
+them) are ignored."""
 
 from __future__ import annotations
 
-import asyncio
-import base64
-import hashlib
-import hmac
 import json
 from collections import defaultdict
 
 import structlog
 
 from clock import Clock
-from daemon.sync.runs import SyncRunner
+from daemon.core.tasks import TaskGroup
+from daemon.sync.runs import SyncRuns
 from storage import Store
 
 log = structlog.get_logger(__name__)
@@ -26,37 +24,16 @@ DEBOUNCE = 5.0
 REMEMBER = 3 * 86400  # seconds an accepted event is remembered (Xero redelivers within hours)
 
 
-class WebhookPayloadError(ValueError):
-    """A correctly signed body that is not a Xero webhook payload."""
-
-
-def signature_ok(key: str, body: bytes, signature: str | None) -> bool:
-    if not signature:
-        return False
-    expected = base64.b64encode(hmac.new(key.encode(), body, hashlib.sha256).digest()).decode()
-    return hmac.compare_digest(expected, signature)
-
-
-def parse_events(body: bytes) -> list[dict]:
-    try:
-        payload = json.loads(body)
-    except ValueError:
-        raise WebhookPayloadError("the body is not JSON") from None
-    events = payload.get("events") if isinstance(payload, dict) else None
-    if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
-        raise WebhookPayloadError("the body has no list of events")
-    return events
-
-
 class WebhookInbox:
-    def __init__(self, store: Store, runner: SyncRunner, clock: Clock, *, debounce: float = DEBOUNCE) -> None:
+    def __init__(self, store: Store, runs: SyncRuns, clock: Clock, tasks: TaskGroup, *,
+                 debounce: float = DEBOUNCE) -> None:
         self._store = store
-        self._runner = runner
+        self._runs = runs
         self._clock = clock
+        self._tasks = tasks
         self._debounce = debounce
         self._pending: defaultdict[str, set[str]] = defaultdict(set)
-        self._timers: dict[str, asyncio.Task] = {}
-        self.tasks: set[asyncio.Task] = set()
+        self._armed: set[str] = set()  # orgs whose debounced sync is waiting to start
 
     async def accept(self, events: list[dict]) -> int:
         """Queue targeted syncs for new events; the number of events that were new and for a known org."""
@@ -73,31 +50,21 @@ class WebhookInbox:
             if not await self._store.states.first_delivery(json.dumps(key), now + REMEMBER, now):
                 continue  # a redelivery (to this process or another)
             self._pending[key[0]].add(entity)
-            self._arm(key[0])
+            if key[0] not in self._armed:
+                self._armed.add(key[0])
+                self._tasks.start(self._fire(key[0]), name=f"webhook:{key[0]}")
             queued += 1
         return queued
 
-    def _arm(self, tenant_id: str) -> None:
-        if tenant_id not in self._timers:
-            task = asyncio.create_task(self._fire(tenant_id), name=f"webhook:{tenant_id}")
-            self._timers[tenant_id] = task
-            self.tasks.add(task)
-            task.add_done_callback(self.tasks.discard)
-
     async def _fire(self, tenant_id: str) -> None:
         await self._clock.sleep(self._debounce)
-        self._timers.pop(tenant_id, None)
+        self._armed.discard(tenant_id)
         entities = frozenset(self._pending.pop(tenant_id, set()))
         org = await self._store.orgs.get(tenant_id)
         if not entities or org is None or not org.enabled or org.needs_reauth:
             return
         log.info("webhook.sync_queued", tenant_id=tenant_id, entities=sorted(entities))
         try:
-            await self._runner.sync(tenant_id, "webhook", only=entities)
-        except Exception:  # recorded by the runner; never let a webhook task crash loudly
+            await self._runs.sync(tenant_id, "webhook", only=entities)
+        except Exception:  # recorded by the runs; never let a webhook task crash loudly
             log.exception("webhook.sync_crashed", tenant_id=tenant_id)
-
-    async def stop(self) -> None:
-        for task in list(self.tasks):
-            task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)

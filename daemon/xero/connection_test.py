@@ -31,7 +31,7 @@ class TestResult:
     xero_name: str | None = None
 
 
-class ConnectionProbe:
+class ConnectionTest:
     def __init__(self, store: Store, tokens: TokenManager, identity: XeroIdentity, client: XeroClient) -> None:
         self._store = store
         self._tokens = tokens

@@ -12,7 +12,6 @@ from authlib.common.security import generate_token
 from clock import Clock
 from daemon.core.crypto import Secrets
 from daemon.core.errors import OAuthFlowError, XeroError
-from daemon.sync.notifier import Notifier
 from daemon.core.settings import Settings
 from daemon.xero.identity import XeroIdentity, token_claims
 from storage import Store
@@ -28,22 +27,16 @@ STATE_TTL = 600         # a consent flow must come back within 10 minutes
 class ConnectResult:
     new: list[Org]
     reconnected: list[Org]
-    requested_by: str | None
-
-    @property
-    def orgs(self) -> list[Org]:
-        return [*self.new, *self.reconnected]
 
 
-class ConnectFlows:
-    def __init__(self, settings: Settings, store: Store, identity: XeroIdentity, secrets: Secrets, clock: Clock,
-                 notifier: Notifier) -> None:
+class Consent:
+    def __init__(self, settings: Settings, store: Store, identity: XeroIdentity, secrets: Secrets,
+                 clock: Clock) -> None:
         self._settings = settings
         self._store = store
         self._identity = identity
         self._secrets = secrets
         self._clock = clock
-        self._notifier = notifier
 
     def connect_link(self, *, slack_user: str | None) -> str:
         """A single-use link, valid 10 minutes, bound to the Slack user who asked."""
@@ -93,26 +86,24 @@ class ConnectFlows:
         tenants = [t for t in tenants if t.get("tenantType", "ORGANISATION") == "ORGANISATION"]
         if not tenants:
             raise OAuthFlowError("Xero connected no organisation: pick at least one on Xero's consent screen.")
-        result = await self._save(tokens, claims.get("xero_userid"), tenants, flow.payload.get("user"))
-        await self._notifier.orgs_connected(result.new, result.reconnected)
-        return result
+        return await self._save(tokens, claims.get("xero_userid"), tenants)
 
-    async def _save(self, tokens, xero_user_id, tenants: list[dict], user: str | None) -> ConnectResult:
+    async def _save(self, tokens, xero_user_id, tenants: list[dict]) -> ConnectResult:
         now = self._clock.time()
         new_ids, old_grants = [], set()
         async with self._store.transaction() as tx:
             grant_id = await self._store.grants.save_new(tx, tokens, xero_user_id, now)
             for tenant in tenants:
-                before = await tx.fetchone("SELECT grant_id FROM orgs WHERE tenant_id = ?", (tenant["tenantId"],))
-                if before and before["grant_id"]:
-                    old_grants.add(before["grant_id"])
-                if await self._store.orgs.connect(tx, tenant["tenantId"], tenant.get("tenantName") or tenant["tenantId"],
-                                                  tenant["id"], grant_id, now):
+                new, before = await self._store.orgs.connect(
+                    tx, tenant["tenantId"], tenant.get("tenantName") or tenant["tenantId"], tenant["id"], grant_id, now)
+                if new:
                     new_ids.append(tenant["tenantId"])
+                elif before is not None:
+                    old_grants.add(before)
             for old in old_grants - {grant_id}:
                 await self._store.grants.delete_if_unused(tx, old)
         orgs = [await self._store.orgs.get(t["tenantId"]) for t in tenants]
         new = [o for o in orgs if o and o.tenant_id in new_ids]
         reconnected = [o for o in orgs if o and o.tenant_id not in new_ids]
         log.info("oauth.connected", new=[o.tenant_id for o in new], reconnected=[o.tenant_id for o in reconnected])
-        return ConnectResult(new, reconnected, user)
+        return ConnectResult(new, reconnected)

@@ -1,8 +1,9 @@
-"""The slack-bolt app: signature verification, the `/xero` command and the buttons, on one shared Web API client.
+"""The slack-bolt app: signature verification, the `/xero` command and the buttons, and `POST /slack/events`.
 
 Bolt verifies every request's signature (401 otherwise). Authorization is a function rather than bolt's
 `auth.test` call, so acknowledging a command never waits on Slack, and the daemon runs with only a signing
-secret (no bot token: commands work, alerts are logged instead of posted).
+secret (no bot token: commands work, alerts are logged instead of posted). The work after an acknowledgement is
+started through the app's task group, so shutdown cancels it and tests can wait for it to settle.
 """
 
 from __future__ import annotations
@@ -11,47 +12,34 @@ import logging
 import re
 
 from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
-from slack_sdk.http_retry.async_handler import AsyncRetryHandler
-from slack_sdk.http_retry.builtin_async_handlers import (AsyncConnectionErrorRetryHandler,
-                                                         AsyncRateLimitErrorRetryHandler,
-                                                         AsyncServerErrorRetryHandler)
-from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 from slack_sdk.web.async_client import AsyncWebClient
 
-from daemon.core.keys import CLOCK, METRICS, SERVICE, SETTINGS, SLACK_CLIENT, SLACK_TASKS
-from daemon.core.settings import Settings
-from handlers.slack import actions, commands
+from daemon.core.keys import SLACK_BOLT
 from daemon.slack.blocks import CANCEL_DELETE_ACTION, DELETE_ACTION, RETRY_ACTION
+from handlers.slack import actions, commands
 
 COMMAND = re.compile(r"^/xero[\w-]*$")  # /xero, or a deployment's variant such as /xero-staging
 
 
-def retry_handlers(interval: BackoffRetryIntervalCalculator | None = None) -> list[AsyncRetryHandler]:
-    """slack_sdk's own retries: dropped connections, 429 (waits Retry-After), 500/503. The outbox retries
-    whatever still fails, on the daemon's clock."""
-    interval = interval or BackoffRetryIntervalCalculator(backoff_factor=0.5)
-    return [AsyncConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=interval),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=1),
-            AsyncServerErrorRetryHandler(max_retry_count=2, interval_calculator=interval)]
+async def events(request: web.Request) -> web.Response:
+    """POST /slack/events: bolt's aiohttp adapter."""
+    bolt = request.app[SLACK_BOLT]
+    return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
 
 
-def web_client(settings: Settings, *, handlers: list[AsyncRetryHandler] | None = None) -> AsyncWebClient:
-    return AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=15,
-                          retry_handlers=retry_handlers() if handlers is None else handlers)
-
-
-def build_bolt(app: web.Application) -> AsyncApp:
-    settings = app[SETTINGS]
-    token = settings.slack_bot_token
+def build_bolt(client: AsyncWebClient, signing_secret: str | None, make_ctx) -> AsyncApp:
+    """The bolt app, on the app's one Web API client; `make_ctx(user)` gives a command what it needs."""
+    token = client.token
 
     async def authorize(enterprise_id, team_id, user_id) -> AuthorizeResult:
         return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, user_id=user_id, bot_token=token)
 
-    bolt = AsyncApp(name="xero-syncd", signing_secret=settings.slack_signing_secret or "", logger=_bolt_logger(),
-                    client=app[SLACK_CLIENT], authorize=authorize, request_verification_enabled=True)
-    _register(bolt, app)
+    bolt = AsyncApp(name="xero-syncd", signing_secret=signing_secret or "",
+                    logger=_bolt_logger(), client=client, authorize=authorize, request_verification_enabled=True)
+    _register(bolt, make_ctx)
     return bolt
 
 
@@ -66,28 +54,29 @@ def _bolt_logger() -> logging.Logger:
     return logger
 
 
-def _register(bolt: AsyncApp, app: web.Application) -> None:
-    def ctx(user: str) -> commands.Ctx:
-        return commands.Ctx(app[SERVICE], app[SETTINGS], app[CLOCK], user, app.get(METRICS))
-
+def _register(bolt: AsyncApp, make_ctx) -> None:
     # The acknowledgement is sent from listener middleware, before bolt starts the listener. Bolt (with
     # process_before_response=False, as HTTP needs) runs the listener as a task and then polls every 10 ms for its
     # ack(); acked already, it answers Slack at once (bench/slack_load.py: ack() to response sent went from a median
-    # of 8-13 ms to 0.1 ms, and a burst no longer leaves 200 polling timers on the loop).
-    async def ack_first(ack, command, context, next) -> None:  # noqa: A002 (bolt injects arguments by name)
-        context["xero_command"] = await commands.acknowledge(ctx(command.get("user_id", "")), command, ack)
+    # of 8-13 ms to 0.1 ms, and a burst no longer leaves 200 polling timers on the loop). The work is started here
+    # too, through the task group.
+    async def ack_first(ack, command, respond, next) -> None:  # noqa: A002 (bolt injects arguments by name)
+        ctx = make_ctx(command.get("user_id", ""))
+        chosen = await commands.acknowledge(ctx, command, ack)
+        if chosen is not None:
+            run, args = chosen
+            ctx.tasks.start(commands.handle(ctx, run, args, respond), name=f"slack:{run.name}")
         await next()
 
     @bolt.command(COMMAND, middleware=[ack_first])
-    async def xero(command, context, respond) -> None:
-        if context.get("xero_command"):
-            run, args = context["xero_command"]
-            await commands.handle(ctx(command.get("user_id", "")), run, args, respond, app[SLACK_TASKS])
+    async def xero() -> None:
+        """Nothing left to do: `ack_first` acknowledged and started the work."""
 
     def listener(handler):
         async def on_action(ack, body, action, respond) -> None:
-            user = (body.get("user") or {}).get("id", "")
-            await handler(ctx(user), action, ack, respond, app[SLACK_TASKS])
+            await ack()
+            ctx = make_ctx((body.get("user") or {}).get("id", ""))
+            ctx.tasks.start(handler(ctx, action, respond), name=f"slack:{action.get('action_id')}")
         return on_action
 
     bolt.action(RETRY_ACTION)(listener(actions.retry))

@@ -2,22 +2,28 @@
 
 Help, refusals and unknown words are answered in the acknowledgement itself; everything else acknowledges first
 and answers through `respond()`, so Slack never waits on Xero or the database. `acknowledge` runs in bolt's
-listener middleware and `handle` in the listener (handlers/slack/bolt.py says why).
+listener middleware, which starts `handle` through the app's task group (handlers/slack/bolt.py says why).
 """
 
 from __future__ import annotations
 
-import asyncio
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from typing import Awaitable, Callable
+from datetime import date
+from typing import TYPE_CHECKING, Awaitable, Callable
 
 import structlog
 
+from clock import Clock
 from daemon.core.errors import CommandError
-from daemon.slack import messages as views
+from daemon.core.metrics import Metrics
+from daemon.core.settings import Settings
+from daemon.core.tasks import TaskGroup
 from daemon.slack.blocks import Reply
+from daemon.slack.wording import replies, status
+
+if TYPE_CHECKING:
+    from daemon.sync.service import SyncService
 
 log = structlog.get_logger(__name__)
 
@@ -26,13 +32,14 @@ DATEISH = re.compile(r"\d{1,4}[-/.]\d{1,2}([-/.]\d{1,4})?|\d{8}")
 
 @dataclass
 class Ctx:
-    """What a command needs: the service, settings and clock from the app, and who asked."""
+    """What a command needs: the service, settings, clock, task group and metrics from the app, and who asked."""
 
-    service: object
-    settings: object
-    clock: object
+    service: "SyncService"
+    settings: Settings
+    clock: Clock
+    tasks: TaskGroup
+    metrics: Metrics | None
     user: str
-    metrics: object | None = None
 
     def count(self, command: str, outcome: str) -> None:
         if self.metrics is not None:
@@ -55,44 +62,43 @@ def is_admin(settings, user: str) -> bool:
 
 # -- the commands ----------------------------------------------------------------------------------------------
 async def _help(ctx: Ctx, args: str) -> Reply:
-    return views.help_reply(COMMANDS.values())
+    return replies.help_reply(COMMANDS.values())
 
 
 async def _auth(ctx: Ctx, args: str) -> Reply:
-    return views.auth_reply(ctx.service.flows.connect_link(slack_user=ctx.user))
+    return replies.auth_reply(ctx.service.connect_link(ctx.user))
 
 
 async def _test(ctx: Ctx, args: str) -> Reply:
-    return views.test_reply(await ctx.service.test(args or None))
+    return status.test_reply(await ctx.service.test(args or None))
 
 
 async def _sync(ctx: Ctx, args: str) -> Reply:
     report = await ctx.service.sync(args or None)
-    link = ctx.service.flows.reauth_link(report.org.tenant_id) if report.run.outcome == "auth_failed" else None
-    return views.sync_reply(report, ctx.clock.time(), link)
+    link = ctx.service.reauth_link(report.org.tenant_id) if report.run.outcome == "auth_failed" else None
+    return replies.sync_reply(report, ctx.clock.time(), link)
 
 
 async def _status(ctx: Ctx, args: str) -> Reply:
-    return views.status_reply(await ctx.service.status(args or None), ctx.clock.time())
+    return status.status_reply(await ctx.service.status(args or None), ctx.clock.time())
 
 
 async def _reset(ctx: Ctx, args: str) -> Reply:
     query, since = parse_reset(args, ctx.clock.now().date())
     org = await ctx.service.reset(query, since)
-    stamp = datetime(since.year, since.month, since.day, tzinfo=UTC).timestamp() if since else None
-    return views.reset_reply(org, stamp)
+    return replies.reset_reply(org, org.sync_from)
 
 
 async def _disable(ctx: Ctx, args: str) -> Reply:
-    return views.enabled_reply(await ctx.service.set_enabled(args or None, False))
+    return replies.enabled_reply(await ctx.service.set_enabled(args or None, False))
 
 
 async def _enable(ctx: Ctx, args: str) -> Reply:
-    return views.enabled_reply(await ctx.service.set_enabled(args or None, True))
+    return replies.enabled_reply(await ctx.service.set_enabled(args or None, True))
 
 
 async def _delete(ctx: Ctx, args: str) -> Reply:
-    return views.delete_confirm(await ctx.service.one(args or None))
+    return replies.delete_confirm(await ctx.service.one(args or None))
 
 
 COMMANDS = {c.name: c for c in [
@@ -142,45 +148,40 @@ async def acknowledge(ctx: Ctx, body: dict, ack) -> tuple[Command, str] | None:
     command = COMMANDS.get(name)
     log.info("slack.command", command=name or "help", user=ctx.user, known=command is not None)
     if command is None or command.name == "help":
-        await ack(**views.help_reply(COMMANDS.values(), unknown=name or None).kwargs())
+        await ack(**replies.help_reply(COMMANDS.values(), unknown=name or None).kwargs())
         ctx.count("help", "ok" if command else "unknown")
         return None
     if command.admin and not is_admin(ctx.settings, ctx.user):
         log.info("slack.command_refused", command=name, user=ctx.user)
-        await ack(**views.refusal(name, ctx.settings.slack_admin_users).kwargs())
+        await ack(**replies.refusal(name, ctx.settings.slack_admin_users).kwargs())
         ctx.count(name, "refused")
         return None
     await (ack(text=command.ack) if command.ack else ack())
     return command, args
 
 
-async def handle(ctx: Ctx, command: Command, args: str, respond, tasks: set) -> None:
+async def handle(ctx: Ctx, command: Command, args: str, respond) -> None:
     """After the acknowledgement: run the command and answer through `respond()`."""
     outcome: list[str] = []
-    reply = await answer(lambda: command.run(ctx, args), tasks, what=command.name, outcome=outcome)
+    reply = await answer(lambda: command.run(ctx, args), what=command.name, outcome=outcome)
     ctx.count(command.name, outcome[0] if outcome else "ok")
     await send(respond, reply)
 
 
-async def answer(work: Callable[[], Awaitable[Reply]], tasks: set, *, what: str,
-                 outcome: list[str] | None = None) -> Reply:
-    """Run the slow part, tracked for shutdown; a CommandError is shown as is, anything else apologised for.
-    `outcome` (when given) receives "bad_input" or "error" for those two endings."""
-    task = asyncio.current_task()
-    tasks.add(task)
+async def answer(work: Callable[[], Awaitable[Reply]], *, what: str, outcome: list[str] | None = None) -> Reply:
+    """Run the slow part; a CommandError is shown as is, anything else apologised for. `outcome` (when given)
+    receives "bad_input" or "error" for those two endings."""
     try:
         return await work()
     except CommandError as err:
         if outcome is not None:
             outcome.append("bad_input")
-        return views.error(str(err))
+        return replies.error(str(err))
     except Exception:
         log.exception("slack.command_failed", command=what)
         if outcome is not None:
             outcome.append("error")
-        return views.apology()
-    finally:
-        tasks.discard(task)
+        return replies.apology()
 
 
 async def send(respond, reply: Reply, **extra) -> None:

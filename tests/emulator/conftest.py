@@ -9,7 +9,7 @@ import pytest
 from aiohttp import encode_basic_auth
 from yarl import URL
 
-from clock import FakeClock
+from tests.fakes.clock import FakeClock
 from xero_emulator import EMULATOR, EmulatorConfig, create_app
 from xero_emulator.grants import pkce_challenge
 

@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 from aiohttp import ClientResponse
 from slack_sdk.signature import SignatureVerifier
 
-from daemon.core.keys import SLACK_OUTBOX
 from tests.fakes.slack import Call, FakeSlack
 from tests.support import Daemon
 
@@ -92,34 +91,3 @@ async def click(daemon: Daemon, slack: FakeSlack, action_id: str, *, user: str =
     resp = await post_signed(daemon, body)
     assert resp.status == 200, await resp.text()
     return Sent(resp, tag)
-
-
-async def flush(daemon: Daemon, *, limit: int = 200) -> None:
-    """Send everything queued for Slack, moving the fake clock through the outbox's pacing and backoff."""
-    outbox = daemon.app[SLACK_OUTBOX]
-    for _ in range(limit):
-        await outbox.drain()
-        if not await outbox.pending():
-            return
-        due = outbox.next_due if outbox.next_due is not None else daemon.clock.time() + 1
-        await daemon.clock.advance(max(0.0, due - daemon.clock.time()))
-    raise AssertionError("the outbox did not empty")
-
-
-async def run_hour(daemon: Daemon, seconds: float = 3600) -> None:
-    """Move the clock an hour and let the syncs it makes due finish, stepping the clock through the Xero client's
-    retry backoff (a failing sync sleeps on the fake clock between attempts, which `daemon.advance` cannot)."""
-    await daemon.clock.advance(seconds)
-    store = daemon.store
-    for _ in range(5000):
-        due = await store.orgs.due(daemon.clock.time())
-        runs = [await store.runs.latest(org.tenant_id) for org in await store.orgs.list()]
-        if daemon.scheduler.busy or any(run and run.outcome == "running" for run in runs):
-            await daemon.clock.advance(5)  # a retry's backoff
-        elif due:  # the scheduler is picking them up (database I/O), or parked on a deadline computed just
-            await asyncio.sleep(0.002)  # before the clock jumped: a second's nudge wakes it
-            await daemon.clock.advance(1)
-        else:
-            await daemon.scheduler.idle()
-            return
-    raise AssertionError("a sync never finished")

@@ -4,13 +4,13 @@ same across a restart. "Retry now" runs a sync; a Slack outage never breaks one.
 from __future__ import annotations
 
 from daemon.core.keys import SLACK_OUTBOX
-from tests.slack.support import CHANNEL, MEMBER, click, flush, run_hour
+from tests.slack.support import CHANNEL, MEMBER, click
 
 
 async def connected(daemon, emulator, slack) -> str:
     await daemon.connect(emulator)
     await daemon.advance(0)
-    await flush(daemon)
+    await daemon.flush()
     slack.calls.clear()  # the "Xero connected" announcement
     return emulator.state.tenants[0].tenant_id
 
@@ -29,19 +29,19 @@ async def test_three_failing_hours_make_one_alert_repeats_in_its_thread_and_one_
     tenant = await connected(daemon, emulator, slack)
     emulator.state.inject_fault("503_text", tenant_id=tenant, fraction=1.0)  # Xero down for this org
 
-    await run_hour(daemon)
-    await flush(daemon)
+    await daemon.advance(3600)
+    await daemon.flush()
     [alert] = alerts(slack)
     assert alert.body["channel"] == CHANNEL
     assert "Xero sync failed: Demo Company (NZ)" in alert.text and "503" in alert.text
     assert "last successful sync: 11/24/26 @ 9:00AM UTC" in alert.text
     assert [b["text"]["text"] for b in alert.buttons()] == ["Retry now"]
 
-    await run_hour(daemon)
+    await daemon.advance(3600)
     await daemon.client.close()  # a restart in the middle of the episode
     daemon = await make_daemon()
-    await run_hour(daemon)
-    await flush(daemon)
+    await daemon.advance(3600)
+    await daemon.flush()
     assert alerts(slack) == [alert]  # the restart neither re-alerted ...
     thread = slack.thread(alert.ts)  # ... nor forgot the thread
     assert [c.text.split(":")[0] for c in thread] == ["Still failing (2 failed syncs in a row)",
@@ -50,9 +50,9 @@ async def test_three_failing_hours_make_one_alert_repeats_in_its_thread_and_one_
     assert "*Failed syncs*\n1" in field_texts(alert) and "*Failed syncs*\n3" in field_texts(slack.updates[-1])
 
     emulator.state.clear_faults()
-    await run_hour(daemon)
-    await run_hour(daemon)  # a second good hour says nothing more
-    await flush(daemon)
+    await daemon.advance(3600)
+    await daemon.advance(3600)  # a second good hour says nothing more
+    await daemon.flush()
     assert alerts(slack) == [alert]
     thread = slack.thread(alert.ts)
     assert len(thread) == 3 and thread[-1].text.startswith(":white_check_mark: Recovered: Demo Company (NZ)")
@@ -66,10 +66,10 @@ async def test_a_new_failure_after_recovery_is_a_new_episode(daemon, emulator, s
     tenant = await connected(daemon, emulator, slack)
     for _ in range(2):
         emulator.state.inject_fault("500", tenant_id=tenant, fraction=1.0)
-        await run_hour(daemon)
+        await daemon.advance(3600)
         emulator.state.clear_faults()
-        await run_hour(daemon)
-    await flush(daemon)
+        await daemon.advance(3600)
+    await daemon.flush()
     first, second = alerts(slack)
     assert first.ts != second.ts
     assert len(slack.thread(first.ts)) == len(slack.thread(second.ts)) == 1
@@ -78,8 +78,8 @@ async def test_a_new_failure_after_recovery_is_a_new_episode(daemon, emulator, s
 async def test_retry_now_runs_a_sync_and_its_success_closes_the_episode(daemon, emulator, slack):
     tenant = await connected(daemon, emulator, slack)
     emulator.state.inject_fault("offline", tenant_id=tenant, fraction=1.0)
-    await run_hour(daemon)
-    await flush(daemon)
+    await daemon.advance(3600)
+    await daemon.flush()
     [alert] = alerts(slack)
     [retry] = alert.buttons()
     refused = await click(daemon, slack, retry["action_id"], value=retry["value"], user=MEMBER)
@@ -89,7 +89,7 @@ async def test_retry_now_runs_a_sync_and_its_success_closes_the_episode(daemon, 
     assert "Retrying now" in (await slack.response(sent.tag)).text
     result = await slack.response(sent.tag, 2)
     assert "Synced Demo Company (NZ)" in result.text and result.body["replace_original"] is False
-    await flush(daemon)
+    await daemon.flush()
     assert slack.thread(alert.ts)[-1].text.startswith(":white_check_mark: Recovered")
 
 
@@ -97,15 +97,14 @@ async def test_a_slack_outage_never_breaks_a_sync_and_loses_no_alert(daemon, emu
     tenant = await connected(daemon, emulator, slack)
     slack.fail(10_000, status=200, error="internal_error")  # Slack refuses everything for a while
     emulator.state.inject_fault("502", tenant_id=tenant, fraction=1.0)
-    await run_hour(daemon)
+    await daemon.advance(3600)
     emulator.state.clear_faults()
-    await run_hour(daemon)
+    await daemon.advance(3600)
     runs = await daemon.store.runs.list(tenant)
     assert [r.outcome for r in runs[:2]] == ["success", "failed"]  # both syncs ran and were recorded
-    await daemon.app[SLACK_OUTBOX].drain()
     assert slack.posts == [] and slack.refused and await daemon.app[SLACK_OUTBOX].pending() == 3
     slack.failures.clear()
-    await flush(daemon)  # Slack is back: the alert, then "recovered" in its thread
+    await daemon.flush()  # Slack is back: the alert, then "recovered" in its thread
     [alert] = alerts(slack)
     assert "Xero sync failed" in alert.text
     assert slack.thread(alert.ts)[0].text.startswith(":white_check_mark: Recovered")
@@ -114,9 +113,9 @@ async def test_a_slack_outage_never_breaks_a_sync_and_loses_no_alert(daemon, emu
 async def test_a_revoked_grant_alerts_every_org_it_reaches_once(daemon, emulator, slack):
     await connected(daemon, emulator, slack)
     emulator.state.revoke_grant()
-    await run_hour(daemon)
-    await run_hour(daemon)
-    await flush(daemon)
+    await daemon.advance(3600)
+    await daemon.advance(3600)
+    await daemon.flush()
     posted = alerts(slack)
     assert sorted(a.text.split(".")[0] for a in posted) == [
         ":closed_lock_with_key: Xero needs re-authorization: Demo Company (NZ)",

@@ -8,6 +8,7 @@ import asyncio
 import pytest
 
 from tests.slack.support import MEMBER, command
+from tests.waiting import eventually
 from xero_emulator import EmulatorConfig
 
 BURST = 200
@@ -20,10 +21,9 @@ def emulator_config():
 
 async def test_200_concurrent_commands_during_a_large_sync_are_all_acknowledged(daemon, emulator, slack):
     tenant = emulator.state.tenants[0].tenant_id
-    emulator.state.inject_fault("slow", tenant_id=tenant, entity="Payments", count=1, delay=30)  # holds the sync
-    await daemon.connect(emulator)
-    while (await daemon.store.records.counts(tenant)).get("Invoices", 0) < 3000:
-        await asyncio.sleep(0.005)  # the sync is under way (real I/O), past its largest entity
+    emulator.state.inject_fault("rate_limited", tenant_id=tenant, entity="Payments", count=1, delay=30)
+    await daemon.connect(emulator)  # the sync starts, and is held by the 429 past its largest entity
+    await eventually(lambda: [c for c in emulator.api_calls(tenant) if c.status == 429], "the sync to be held by a 429")
 
     sent = await asyncio.gather(*(command(daemon, slack, "status", user=MEMBER) for _ in range(BURST)))
 

@@ -7,9 +7,10 @@ import re
 import time
 
 from daemon.core.keys import SETTINGS
-from tests.slack.support import (ADMIN, MEMBER, SIGNING_SECRET, click, command, command_body, flush, post_signed,
-                                 reply, signed_headers)
+from tests.slack.support import (ADMIN, MEMBER, SIGNING_SECRET, click, command, command_body, post_signed, reply,
+                                 signed_headers)
 from tests.support import follow_consent
+from tests.waiting import eventually
 
 WHEN = re.compile(r"\d{1,2}/\d{1,2}/\d\d @ \d{1,2}:\d\d[AP]M UTC, (just now|\d+ (minute|hour|day)s? ago)")
 
@@ -68,7 +69,7 @@ async def test_auth_replies_privately_with_a_connect_button_that_connects(daemon
     assert button["url"].startswith(daemon.app[SETTINGS].public_url + "/oauth/start?link=")
     page = await follow_consent(daemon, emulator, button["url"])
     assert page.status == 200 and "Demo Company (NZ)" in await page.text()
-    await flush(daemon)
+    await daemon.flush()
     [announcement] = slack.posts
     assert "Demo Company (NZ)" in announcement.text and "Demo Company (UK)" in announcement.text
     ack = await click(daemon, slack, "connect_xero", url=button["url"])  # the link button's action is acked
@@ -140,15 +141,11 @@ async def test_a_sync_already_running_is_joined_and_says_so(daemon, emulator, sl
     import asyncio
 
     tenant = (await connected(daemon, emulator))[0]
-    emulator.state.inject_fault("slow", tenant_id=tenant, entity="Invoices", count=1, delay=30)
+    emulator.state.inject_fault("rate_limited", tenant_id=tenant, entity="Invoices", count=1, delay=30)
     first = asyncio.create_task(daemon.service.sync(tenant))
-    for _ in range(2000):  # wait until the first sync is inside Xero (real I/O)
-        if any(s.running for s in await daemon.service.status(tenant)):
-            break
-        await asyncio.sleep(0.002)
+    await eventually(lambda: [c for c in emulator.api_calls(tenant) if c.status == 429], "the sync to be held by a 429")
     sent = await command(daemon, slack, "sync Demo Company (NZ)")
-    await asyncio.sleep(0.05)
-    await daemon.clock.advance(31)
+    await daemon.advance(31)
     answer = await slack.response(sent.tag)
     assert "already running" in answer.text and "joined" in answer.text
     assert (await first).run.id == (await daemon.store.runs.latest(tenant)).id
@@ -209,7 +206,7 @@ async def test_no_secret_reaches_a_reply(daemon, emulator, slack):
     for text in ("status", "test", "sync Demo Company (NZ)", "help"):
         await command(daemon, slack, text)
     await slack.wait_for(lambda s: len(s.responses()) >= 3)
-    await flush(daemon)
+    await daemon.flush()
     seen = "\n".join(c.everything() for c in slack.calls)
     grant = await daemon.store.grants.get((await daemon.store.orgs.list())[0].grant_id)
     for secret in (SIGNING_SECRET, "xoxb-test-token", "emulator-secret", grant.tokens.refresh_token,

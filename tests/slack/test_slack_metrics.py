@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from tests.slack.support import MEMBER, command, flush, reply
+from tests.slack.support import MEMBER, command, reply
 from tests.test_metrics import scrape, value
 
 
 async def test_commands_and_alerts_are_counted(daemon, emulator, slack):
     await daemon.connect(emulator)
     await daemon.advance(0)
-    await flush(daemon)  # the "Xero connected" announcement
+    await daemon.flush()  # the "Xero connected" announcement
     await reply(daemon, slack, "status")
     await reply(daemon, slack, "status Nowhere Ltd")
     await command(daemon, slack, "frobnicate")

@@ -8,9 +8,8 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 
 from daemon.core.keys import SETTINGS, SLACK_CLIENT, SLACK_OUTBOX
-from handlers.slack.bolt import retry_handlers, web_client
+from daemon.slack.client import retry_handlers, web_client
 from storage.alerts import Outgoing
-from tests.slack.support import flush
 
 
 @pytest.fixture
@@ -27,7 +26,7 @@ async def test_at_most_one_message_a_second_per_channel_in_order(bare, slack):
     outbox = bare.app[SLACK_OUTBOX]
     await outbox.put(messages("C_ONE", 5) + messages("C_TWO", 2))
     t0 = bare.clock.time()
-    await flush(bare)
+    await bare.flush()
     one = [c for c in slack.posts if c.body["channel"] == "C_ONE"]
     two = [c for c in slack.posts if c.body["channel"] == "C_TWO"]
     assert [c.text for c in one] == [f"message {i}" for i in range(5)]
@@ -41,7 +40,7 @@ async def test_a_failing_slack_is_retried_with_backoff_and_nothing_is_dropped(ba
     slack.fail(3, status=500)
     await outbox.put(messages("C_ONE", 2))
     t0 = bare.clock.time()
-    await flush(bare)
+    await bare.flush()
     assert [c.at - t0 for c in slack.refused] == [0, 2, 6]  # backoff 2 s, 4 s, ...
     assert [(c.text, c.at - t0) for c in slack.posts] == [("message 0", 14), ("message 1", 15)]
 
@@ -50,14 +49,14 @@ async def test_slacks_retry_after_is_waited_out_on_the_clock(bare, slack):
     slack.fail(1, status=429, retry_after=30)
     await bare.app[SLACK_OUTBOX].put(messages("C_ONE", 1))
     t0 = bare.clock.time()
-    await flush(bare)
+    await bare.flush()
     assert [c.at - t0 for c in slack.refused] == [0] and [c.at - t0 for c in slack.posts] == [30]
 
 
 async def test_refused_blocks_fall_back_to_plain_text(bare, slack):
     slack.fail(1, status=200, error="invalid_blocks")
     await bare.app[SLACK_OUTBOX].put([Outgoing("C_ONE", "post", "plain words", [{"type": "nonsense"}])])
-    await flush(bare)
+    await bare.flush()
     [post] = slack.posts
     assert post.text == "plain words" and post.blocks == []
 
@@ -66,12 +65,12 @@ async def test_messages_queued_while_slack_is_down_survive_a_restart(make_daemon
     first = await make_daemon(slack_client=web_client(settings, handlers=[]))
     slack.fail(1000, status=503)
     await first.app[SLACK_OUTBOX].put(messages("C_ONE", 3))
-    await first.app[SLACK_OUTBOX].drain()
+    await first.settled()  # the outbox tried, and waits to try again
     await first.client.close()
     assert slack.posts == [] and slack.refused
     slack.failures.clear()
     second = await make_daemon()
-    await flush(second)
+    await second.flush()
     assert [c.text for c in slack.posts] == ["message 0", "message 1", "message 2"]
 
 
@@ -84,5 +83,5 @@ async def test_the_client_retries_rate_limits_and_server_errors_itself(make_daem
     assert client.base_url == slack.api_url
     slack.fail(1, status=500)
     await daemon.app[SLACK_OUTBOX].put(messages("C_ONE", 1))
-    await flush(daemon)
+    await daemon.flush()
     assert len(slack.refused) == 1 and [c.at for c in slack.posts] == [slack.refused[0].at]  # same outbox attempt

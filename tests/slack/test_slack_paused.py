@@ -7,7 +7,6 @@ import re
 
 import pytest
 
-from tests.slack.support import flush, run_hour
 from xero_emulator import EmulatorConfig
 
 ENTITY_COUNT = 11
@@ -23,11 +22,11 @@ async def test_a_spent_daily_limit_alert_says_when_syncing_resumes(daemon, emula
     await daemon.connect(emulator)
     await daemon.advance(0)
     first_sync = daemon.clock.time()
-    await flush(daemon)
+    await daemon.flush()
     slack.calls.clear()
     emulator.state.limiter.config.day_limit = ENTITY_COUNT + 3  # the first sync spent most of today's budget
-    await run_hour(daemon)
-    await flush(daemon)
+    await daemon.advance(3600)
+    await daemon.flush()
     [alert] = slack.posts
     assert alert.text.startswith(":hourglass: Xero sync paused: Demo Company (NZ). Xero's daily API limit is spent")
     assert re.search(r"Syncing resumes at 11/25/26 @ 9:00AM UTC, in 2[23] hours", alert.text)  # today's calls expire
@@ -36,8 +35,8 @@ async def test_a_spent_daily_limit_alert_says_when_syncing_resumes(daemon, emula
     assert org.paused_until == first_sync + 86400 and not org.needs_reauth
 
     for _ in range(23):
-        await run_hour(daemon)
-    await flush(daemon)
+        await daemon.advance(3600)
+    await daemon.flush()
     assert (await daemon.store.runs.latest(tenant)).outcome == "success"
     [recovered] = slack.thread(alert.ts)
     assert recovered.text.startswith(":white_check_mark: Recovered: Demo Company (NZ)")

@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.slack.support import flush, run_hour
 from tests.support import follow_consent
 from xero_emulator import EmulatorConfig
 
@@ -21,11 +20,11 @@ async def revoked(daemon, emulator, slack):
     """Connect, sync, then revoke the grant in Xero and let the next hourly sync meet it. The alert."""
     await daemon.connect(emulator)
     await daemon.advance(0)
-    await flush(daemon)
+    await daemon.flush()
     slack.calls.clear()
     emulator.state.revoke_grant()
-    await run_hour(daemon)
-    await flush(daemon)
+    await daemon.advance(3600)
+    await daemon.flush()
     [alert] = [p for p in slack.posts if p.thread_ts is None]
     return alert
 
@@ -39,15 +38,15 @@ async def test_revoked_grant_alerts_once_and_the_link_reconnects(daemon, emulato
     assert button["text"]["text"] == "Re-authorize Xero" and "/oauth/start?link=" in button["url"]
     assert (await daemon.store.orgs.get(tenant)).needs_reauth
 
-    await run_hour(daemon)  # no automatic sync while it needs re-authorization, so no repeat
-    await flush(daemon)
+    await daemon.advance(3600)  # no automatic sync while it needs re-authorization, so no repeat
+    await daemon.flush()
     assert len(slack.posts) == 1
 
     page = await follow_consent(daemon, emulator, button["url"])
     assert page.status == 200 and "Demo Company (NZ) (reconnected)" in await page.text()
     await daemon.advance(0)
-    await run_hour(daemon)
-    await flush(daemon)
+    await daemon.advance(3600)
+    await daemon.flush()
     runs = await daemon.store.runs.list(tenant)
     assert runs[0].outcome == "success" and runs[0].trigger == "schedule"
     assert [p for p in slack.posts if p.thread_ts is None] == [alert]  # no "connected" announcement either
@@ -68,7 +67,7 @@ async def test_an_expired_link_shows_a_clear_page_and_changes_nothing(daemon, em
     body = await page.text()
     assert "This link cannot be used" in body and "expired" in body
     assert (await daemon.store.orgs.get(tenant)).needs_reauth
-    await flush(daemon)
+    await daemon.flush()
     assert slack.thread(alert.ts) == []
 
 
@@ -81,5 +80,5 @@ async def test_a_tampered_link_shows_a_clear_page_and_changes_nothing(daemon, em
     page = await daemon.client.get(f"{link.path}?link={forged}", allow_redirects=False)
     assert page.status == 400 and "This link cannot be used" in await page.text()
     assert (await daemon.store.orgs.get(tenant)).needs_reauth
-    await flush(daemon)
+    await daemon.flush()
     assert slack.thread(alert.ts) == []

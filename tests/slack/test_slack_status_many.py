@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from daemon.slack.messages import MAX_BLOCKS, status_reply
+from daemon.slack.wording.status import MAX_BLOCKS, status_reply
 from tests.slack.support import MEMBER, reply
 from tests.slack.test_slack_commands import connected
 from xero_emulator import EmulatorConfig
