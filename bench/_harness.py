@@ -27,11 +27,11 @@ from typing import AsyncIterator
 import aiohttp
 from aiohttp import web
 
-from daemon.core import logs
 from daemon.app import create_app
+from daemon.core import logs
+from daemon.core.entities import ENTITIES, PAGE_SIZE
 from daemon.core.keys import SERVICE, STORE
 from daemon.core.settings import Settings
-from daemon.sync.entities import ENTITIES, PAGE_SIZE
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"

@@ -22,6 +22,7 @@ from typing import Awaitable, Callable
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _harness as h  # noqa: E402
+
 from daemon.core.keys import SETTINGS, STORE  # noqa: E402
 
 TARGET_RATE, TARGET_RSS_MB, TARGET_BLOCK_MS = 25_000, 250, 50

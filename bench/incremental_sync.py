@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _harness as h  # noqa: E402
 import full_sync  # noqa: E402
+
 from daemon.core.keys import SERVICE, SETTINGS  # noqa: E402
 
 

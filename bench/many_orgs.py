@@ -27,6 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _harness as h  # noqa: E402
+
 from clock import ScaledClock  # noqa: E402
 from daemon.xero.pacing import Pacer  # noqa: E402
 

@@ -17,8 +17,21 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from clock import Clock, SystemClock
 from daemon.core.crypto import Secrets, load_or_create_key
-from daemon.core.keys import (CLOCK, HTTP, METRICS, NOTIFIER, SCHEDULER, SECRETS, SERVICE, SETTINGS, SLACK_BOLT,
-                              SLACK_CLIENT, SLACK_OUTBOX, STORE, TASKS)
+from daemon.core.keys import (
+    CLOCK,
+    HTTP,
+    METRICS,
+    NOTIFIER,
+    SCHEDULER,
+    SECRETS,
+    SERVICE,
+    SETTINGS,
+    SLACK_BOLT,
+    SLACK_CLIENT,
+    SLACK_OUTBOX,
+    STORE,
+    TASKS,
+)
 from daemon.core.metrics import Metrics
 from daemon.core.settings import Settings
 from daemon.core.tasks import TaskGroup

@@ -8,8 +8,8 @@ import secrets
 import socket
 from pathlib import Path
 
-from storage.cipher import Cipher
 from storage.alerts import Alerts
+from storage.cipher import Cipher
 from storage.db import Database, open_database
 from storage.grants import Grants
 from storage.migrations import migrate

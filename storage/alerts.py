@@ -78,12 +78,6 @@ class Alerts:
         row = await self._db.fetchone(f"SELECT {_EPISODE} FROM alert_episodes WHERE id = ?", (episode_id,))
         return Episode(**dict(row)) if row else None
 
-    async def episodes(self, tenant_id: str) -> list[Episode]:
-        rows = await self._db.fetchall(
-            f"SELECT {_EPISODE} FROM alert_episodes WHERE tenant_id = ? ORDER BY id", (tenant_id,)
-        )
-        return [Episode(**dict(row)) for row in rows]
-
     async def start_episode(self, tenant_id: str, channel: str, kind: str, now: float, run_id: int | None,
                             error: str | None, messages: Iterable[Outgoing], *,
                             opened_at: float | None = None) -> int | None:

@@ -9,8 +9,18 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import (Any, AsyncContextManager, AsyncIterator, Callable, Generator, Iterable, Mapping, Protocol, Sequence,
-                    TypeVar)
+from typing import (
+    Any,
+    AsyncContextManager,
+    AsyncIterator,
+    Callable,
+    Generator,
+    Iterable,
+    Mapping,
+    Protocol,
+    Sequence,
+    TypeVar,
+)
 
 from storage.urls import is_postgres, sqlite_path
 

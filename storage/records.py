@@ -54,11 +54,6 @@ class Row:
     data: str
 
 
-@dataclass(frozen=True)
-class PageResult:
-    changed: int
-
-
 class Records:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -94,18 +89,6 @@ class Records:
             "SELECT entity, COUNT(*) AS n FROM records WHERE tenant_id = ? GROUP BY entity", (tenant_id,)
         )
         return {row["entity"]: row["n"] for row in rows}
-
-    async def get(self, tenant_id: str, entity: str, xero_id: str) -> dict | None:
-        row = await self._db.fetchone(
-            "SELECT * FROM records WHERE tenant_id = ? AND entity = ? AND xero_id = ?", (tenant_id, entity, xero_id)
-        )
-        return _record(row) if row else None
-
-    async def all(self, tenant_id: str, entity: str) -> list[dict]:
-        rows = await self._db.fetchall(
-            "SELECT * FROM records WHERE tenant_id = ? AND entity = ? ORDER BY xero_id", (tenant_id, entity)
-        )
-        return [_record(row) for row in rows]
 
     async def stream(self, tenant_id: str, entity: str, *, batch: int = 500) -> AsyncIterator[dict]:
         """Every stored record of one entity in xero_id order, read a batch at a time (exports of large orgs)."""

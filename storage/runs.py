@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 
 from storage.db import Database
 
-
 STOPPED = "the daemon stopped during this sync"
 ORPHANED = "the process running this sync stopped; another took the org over"
 
@@ -80,12 +79,6 @@ class Runs:
         params = (tenant_id, outcome) if outcome else (tenant_id,)
         row = await self._db.fetchone(sql + " ORDER BY id DESC LIMIT 1", params)
         return await self._with_changes(row) if row else None
-
-    async def list(self, tenant_id: str, limit: int = 20) -> list[Run]:
-        rows = await self._db.fetchall(
-            "SELECT * FROM runs WHERE tenant_id = ? ORDER BY id DESC LIMIT ?", (tenant_id, limit)
-        )
-        return [await self._with_changes(row) for row in rows]
 
     async def _with_changes(self, row) -> Run:
         entities = await self._db.fetchall("SELECT entity, changed FROM run_entities WHERE run_id = ?", (row["id"],))

@@ -8,15 +8,14 @@ from typing import Any, Awaitable, Callable
 import pytest
 from aiohttp.test_utils import TestServer
 
-from daemon.core import logs
 from daemon.app import create_app
-from tests.fakes.clock import FakeClock
+from daemon.core import logs
 from daemon.core.settings import Settings
 from tests import databases
+from tests.fakes.clock import FakeClock
 from tests.support import Daemon, EmulatorHandle, settings_for
 from xero_emulator import EMULATOR, EmulatorConfig
 from xero_emulator import create_app as create_emulator
-
 
 logs.configure("warning", json=False, cache=False)
 

@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 import asyncpg
 import pytest
 
-from storage.urls import redact
 from storage.postgres import numbered
+from storage.urls import redact
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 

@@ -10,9 +10,9 @@ from urllib.parse import parse_qs, urlsplit
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from tests.fakes.clock import FakeClock
 from daemon.core.keys import SERVICE, SLACK_OUTBOX, STORE, TASKS
 from daemon.core.settings import Settings
+from tests.fakes.clock import FakeClock
 
 SECRET = "test-secret-key"
 T = TypeVar("T")

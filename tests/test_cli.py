@@ -9,11 +9,11 @@ import json
 
 import pytest
 
-from daemon.ops.check import run_check
-from daemon.ops.cli import main
+from daemon.core.settings import VARIABLES
 from daemon.demo.console import Console
 from daemon.demo.session import free_port
-from daemon.core.settings import VARIABLES
+from daemon.ops.check import run_check
+from daemon.ops.cli import main
 from tests.support import SECRET
 
 

@@ -7,8 +7,7 @@ import signal
 
 import pytest
 
-from daemon.core.settings import DEFAULT_ENTITIES
-from daemon.sync.entities import ENTITIES
+from daemon.core.entities import DEFAULT_ENTITIES, ENTITIES
 from tests.processes import DaemonProcess, EmulatorProcess, alive, until
 
 SIZE = ["--orgs", "1", "--invoices", "12000", "--contacts", "1500", "--payments", "4000"]
@@ -75,7 +74,7 @@ def test_sigkill_at_any_point_loses_and_duplicates_nothing(emulator, spawn):
     [(tenant,)] = daemon.query("SELECT tenant_id FROM orgs")
     interrupted = daemon.query("SELECT COUNT(*) FROM runs WHERE outcome = 'interrupted'")[0][0]
     assert interrupted >= 3
-    for name in DEFAULT_ENTITIES.split(","):
+    for name in DEFAULT_ENTITIES:
         truth = {str(r[ENTITIES[name].id_field]): r for r in emulator.control(f"/_control/records/{tenant}/{name}")}
         rows = daemon.query("SELECT xero_id, data FROM records WHERE tenant_id = ? AND entity = ?", (tenant, name))
         stored = {xero_id: json.loads(data) for xero_id, data in rows}

@@ -8,6 +8,7 @@ import pytest
 from daemon.xero.decoding import OFF_LOOP_BYTES
 from tests.test_faults import QUICK
 from xero_emulator import EmulatorConfig
+from tests import stored
 
 
 @pytest.fixture
@@ -25,8 +26,8 @@ async def test_a_large_page_decoded_in_the_worker_is_stored_whole(make_daemon, e
     assert run.outcome == "success", run.error
     invoices = [c for c in emulator.api_calls(tenant) if c.path.endswith("/Invoices")]
     assert [c.status for c in invoices] == [200, 200, 200]  # page 1 cut short and fetched again, then page 2
-    stored = await daemon.store.records.all(tenant, "Invoices")
+    ours = await stored.records(daemon, tenant, "Invoices")
     held = emulator.state.records(tenant, "Invoices")
     assert len(json.dumps(held[:1000])) > OFF_LOOP_BYTES  # a full page goes through the decoder process
-    assert len(stored) == 1200
-    assert {r["xero_id"]: r["data"] for r in stored} == {i["InvoiceID"]: i for i in held}
+    assert len(ours) == 1200
+    assert {r["xero_id"]: r["data"] for r in ours} == {i["InvoiceID"]: i for i in held}

@@ -6,6 +6,7 @@ import pytest
 
 from daemon.xero.client import RetryPolicy
 from xero_emulator import EmulatorConfig
+from tests import stored
 
 ENTITY_COUNT = 11
 QUICK = RetryPolicy(attempts=5, base=1.0, cap=30.0, timeout=0.5)  # a short timeout for the "slow" fault
@@ -46,8 +47,8 @@ async def test_transient_faults_are_retried_and_the_sync_succeeds(ready, emulato
     bad_200 = 2 if kind in ("truncated", "not_json") else 0  # a 200 whose body is broken is a fault too
     assert len(statuses) == ENTITY_COUNT + 2 and statuses.count(200) == ENTITY_COUNT + bad_200
     assert run.api_calls >= ENTITY_COUNT + 1  # aiohttp itself resends once on a dropped pooled connection
-    stored = await daemon.store.records.get(tenant, "Invoices", invoice)
-    assert stored["data"]["Reference"] == "changed before the fault"
+    record = await stored.record(daemon, tenant, "Invoices", invoice)
+    assert record["data"]["Reference"] == "changed before the fault"
 
 
 async def test_a_run_that_gives_up_is_failed_and_the_next_resumes_from_the_watermark(ready, emulator):
@@ -59,7 +60,7 @@ async def test_a_run_that_gives_up_is_failed_and_the_next_resumes_from_the_water
     assert (await daemon.store.records.watermarks(tenant))["Invoices"] == marks["Invoices"]
     emulator.state.clear_faults()
     assert (await sync(daemon, tenant)).outcome == "success"
-    assert (await daemon.store.records.get(tenant, "Invoices", invoice))["data"]["Reference"] == "changed before the fault"
+    assert (await stored.record(daemon, tenant, "Invoices", invoice))["data"]["Reference"] == "changed before the fault"
 
 
 async def test_token_expired_mid_sync_refreshes_once_and_retries(ready, emulator):
@@ -89,8 +90,8 @@ async def test_tenant_disconnected_is_an_authorization_failure(ready, emulator):
     assert run.api_calls == 3  # Organisation, Contacts, then Invoices refused: no retry
     org = await daemon.store.orgs.get(tenant)
     assert org.state == "needs_reauth"
-    stored = await daemon.store.records.get(tenant, "Invoices", invoice)
-    assert stored["data"].get("Reference") != "changed before the fault"  # unchanged
+    record = await stored.record(daemon, tenant, "Invoices", invoice)
+    assert record["data"].get("Reference") != "changed before the fault"  # unchanged
 
 
 async def test_revoked_grant_is_an_authorization_failure_without_retries(ready, emulator):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.fakes.clock import FakeClock
 from daemon.core.keys import METRICS
 from daemon.core.metrics import Metrics
+from tests.fakes.clock import FakeClock
 
 
 async def scrape(daemon) -> dict[tuple[str, frozenset], float]:

@@ -3,14 +3,16 @@
 import pytest
 
 from daemon.core.errors import SettingsError
-from daemon.core.settings import DEFAULT_SCOPES, Settings, VARIABLES, read_dotenv
+from daemon.core.settings import VARIABLES, Settings, read_dotenv
 
 BASE = {"XERO_CLIENT_ID": "id", "XERO_CLIENT_SECRET": "secret", "SLACK_SIGNING_SECRET": "s"}
+DESIGN_SCOPES = ("openid profile email offline_access accounting.contacts.read accounting.invoices.read "
+                 "accounting.payments.read accounting.settings.read")
 
 
 def test_defaults_match_the_design_table():
     s = Settings.from_env(BASE)
-    assert s.xero_scopes == tuple(DEFAULT_SCOPES.split())
+    assert s.xero_scopes == tuple(DESIGN_SCOPES.split())  # derived from the default entities
     assert s.xero_authorize_url == "https://login.xero.com/identity/connect/authorize"
     assert s.xero_token_url == "https://identity.xero.com/connect/token"
     assert s.xero_revoke_url == "https://identity.xero.com/connect/revocation"
@@ -22,6 +24,14 @@ def test_defaults_match_the_design_table():
     assert s.database_url == "sqlite:///var/xero-syncd.db" and str(s.data_dir) == "var"
     assert s.sync_interval == 3600 and s.slack_admin_users == ()
     assert "Invoices" in s.sync_entities and len(s.sync_entities) == 11
+
+
+def test_the_scopes_asked_follow_the_entities_synced():
+    s = Settings.from_env({**BASE, "SYNC_ENTITIES": "Organisation,Contacts"})
+    assert s.xero_scopes == ("openid", "profile", "email", "offline_access", "accounting.contacts.read",
+                             "accounting.settings.read")
+    chosen = Settings.from_env({**BASE, "SYNC_ENTITIES": "Contacts", "XERO_SCOPES": "offline_access accounting.contacts"})
+    assert chosen.xero_scopes == ("offline_access", "accounting.contacts")  # set explicitly: taken as given
 
 
 def test_every_variable_of_the_design_table_is_read():

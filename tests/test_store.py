@@ -10,6 +10,7 @@ from storage import Store
 from storage.grants import TokenSet
 from storage.migrations import available
 from storage.records import Row
+from tests import stored
 from tests.databases import fetch
 
 
@@ -65,7 +66,7 @@ def test_generated_key_is_private_and_stable(tmp_path):
     assert (tmp_path / "data" / "secret.key").stat().st_mode & 0o777 == 0o600
 
 
-async def test_upsert_is_idempotent_and_never_goes_back_a_version(store):
+async def test_upsert_is_idempotent_and_never_goes_back_a_version(store, database_url):
     await _org(store)
     run = await store.runs.start("t1", "manual", 1.0)
     v1 = Row("a", "DRAFT", 1000, json.dumps({"v": 1}))
@@ -74,8 +75,8 @@ async def test_upsert_is_idempotent_and_never_goes_back_a_version(store):
     v2 = Row("a", "VOIDED", 2000, json.dumps({"v": 2}))
     assert await store.records.store_page("t1", "Invoices", [v2], run_id=run, now=3.0) == 1
     assert await store.records.store_page("t1", "Invoices", [v1], run_id=run, now=4.0) == 0  # stale: ignored
-    stored = await store.records.get("t1", "Invoices", "a")
-    assert stored["status"] == "VOIDED" and stored["data"] == {"v": 2}
+    held = await stored.record(database_url, "t1", "Invoices", "a")
+    assert held["status"] == "VOIDED" and held["data"] == {"v": 2}
 
 
 async def test_watermark_advances_only_with_the_last_page_and_never_backwards(store):
@@ -91,13 +92,13 @@ async def test_watermark_advances_only_with_the_last_page_and_never_backwards(st
     assert await store.records.watermarks("t1") == {"Contacts": None}
 
 
-async def test_vanished_records_are_marked_deleted_not_dropped(store):
+async def test_vanished_records_are_marked_deleted_not_dropped(store, database_url):
     await _org(store)
     run = await store.runs.start("t1", "manual", 1.0)
     both = [Row("x", None, 1, '{"n":"x"}'), Row("y", None, 1, '{"n":"y"}')]
     await store.records.store_page("t1", "Items", both, run_id=run, now=1.0, seen_all=["x", "y"])
     assert await store.records.store_page("t1", "Items", both[:1], run_id=run, now=2.0, seen_all=["x"]) == 1
-    gone = await store.records.get("t1", "Items", "y")
+    gone = await stored.record(database_url, "t1", "Items", "y")
     assert gone["deleted"] and gone["status"] == "DELETED" and gone["data"] == {"n": "y"}
 
 

@@ -3,10 +3,10 @@ syncs that pick up edits, voids, archives and hard deletes, reset, and disable."
 
 from datetime import date
 
-from daemon.core.settings import DEFAULT_ENTITIES
-from daemon.sync.entities import ENTITIES
+from daemon.core.entities import DEFAULT_ENTITIES, ENTITIES
+from tests import stored
 
-ALL = DEFAULT_ENTITIES.split(",")
+ALL = list(DEFAULT_ENTITIES)
 
 
 async def stored_matches_truth(daemon, emulator, tenant_id):
@@ -14,10 +14,10 @@ async def stored_matches_truth(daemon, emulator, tenant_id):
     for name in ALL:
         entity = ENTITIES[name]
         truth = {str(r[entity.id_field]): r for r in emulator.state.records(tenant_id, name)}
-        stored = {r["xero_id"]: r for r in await daemon.store.records.all(tenant_id, name) if not r["deleted"]}
-        assert stored.keys() == truth.keys(), name
+        mine = {r["xero_id"]: r for r in await stored.records(daemon, tenant_id, name) if not r["deleted"]}
+        assert mine.keys() == truth.keys(), name
         for xero_id, record in truth.items():
-            assert stored[xero_id]["data"] == record, (name, xero_id)
+            assert mine[xero_id]["data"] == record, (name, xero_id)
 
 
 async def test_connect_then_first_sync_stores_every_seeded_record(daemon, emulator):
@@ -50,10 +50,10 @@ async def test_hourly_sync_picks_up_changes_with_one_call_per_entity(daemon, emu
 
     await daemon.advance(3600)
 
-    edited = await daemon.store.records.get(tenant, "Invoices", invoices[0]["InvoiceID"])
-    voided = await daemon.store.records.get(tenant, "Invoices", invoices[1]["InvoiceID"])
-    archived = await daemon.store.records.get(tenant, "Contacts", contact["ContactID"])
-    deleted = await daemon.store.records.get(tenant, "Items", item["ItemID"])
+    edited = await stored.record(daemon, tenant, "Invoices", invoices[0]["InvoiceID"])
+    voided = await stored.record(daemon, tenant, "Invoices", invoices[1]["InvoiceID"])
+    archived = await stored.record(daemon, tenant, "Contacts", contact["ContactID"])
+    deleted = await stored.record(daemon, tenant, "Items", item["ItemID"])
     assert edited["data"]["Reference"] == "edited by a test"
     assert voided["status"] == "VOIDED"
     assert archived["status"] == "ARCHIVED"

@@ -4,12 +4,12 @@ import asyncio
 
 import pytest
 
-from tests.fakes.clock import FakeClock
 from daemon.core.crypto import Secrets
 from daemon.core.errors import XeroAuthError, XeroTransientError
 from daemon.xero.tokens import TokenManager
 from storage import Store
 from storage.grants import TokenSet
+from tests.fakes.clock import FakeClock
 
 
 class FakeIdentity:

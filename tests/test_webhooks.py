@@ -8,6 +8,7 @@ import json
 import pytest
 
 from tests.support import settings_for
+from tests import stored
 
 KEY = "webhook-key-for-tests"
 
@@ -44,7 +45,7 @@ async def post(daemon, body: bytes, signature: str | None):
 
 
 async def webhook_runs(daemon, tenant_id):
-    return [r for r in await daemon.store.runs.list(tenant_id) if r.trigger == "webhook"]
+    return [r for r in await stored.runs(daemon, tenant_id) if r.trigger == "webhook"]
 
 
 async def test_intent_to_receive_handshake(hooked):

@@ -13,8 +13,7 @@ from .errors import not_found, oauth_error
 from .faults import API, TOKEN
 from .grants import OAuthError
 from .guards import bearer, strike
-from .keys import SLOW
-from .keys import EMULATOR
+from .keys import EMULATOR, SLOW
 
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 

@@ -56,6 +56,3 @@ class OAuthFlowError(XeroSyncdError):
 class CommandError(XeroSyncdError):
     """Bad input to an operation (unknown org, ambiguous name, bad date): shown to the user as is."""
 
-
-class SyncInterrupted(XeroSyncdError):
-    """The daemon is shutting down in the middle of a sync."""

@@ -14,15 +14,8 @@ from daemon.core.settings import Settings
 from daemon.core.tasks import TaskGroup
 
 if TYPE_CHECKING:
-    from slack_bolt.async_app import AsyncApp
-    from slack_sdk.web.async_client import AsyncWebClient
 
-    from daemon.core.metrics import Metrics
-    from daemon.slack.outbox import Outbox
-    from daemon.sync.notifier import Notifier
-    from daemon.sync.scheduler import Scheduler
-    from daemon.sync.service import SyncService
-    from storage import Store
+    pass
 
 SETTINGS = web.AppKey("settings", Settings)
 CLOCK = web.AppKey("clock", Clock)

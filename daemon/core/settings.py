@@ -7,27 +7,20 @@ list. A missing or malformed value raises `SettingsError` naming the variable.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 from urllib.parse import urlsplit
 
+from daemon.core.entities import DEFAULT_ENTITIES, ENTITIES, scopes_for
 from daemon.core.errors import SettingsError
 from storage.urls import is_postgres, sqlite_path
-
-DEFAULT_SCOPES = (
-    "openid profile email offline_access accounting.contacts.read accounting.invoices.read "
-    "accounting.payments.read accounting.settings.read"
-)
-DEFAULT_ENTITIES = (
-    "Organisation,Contacts,Invoices,CreditNotes,Payments,Overpayments,Prepayments,Items,Accounts,TaxRates,Currencies"
-)
 
 # name -> (default, kind). A default of None means "no value"; kinds are parsed by `_parse`.
 VARIABLES: dict[str, tuple[str | None, str]] = {
     "XERO_CLIENT_ID": (None, "str"),
     "XERO_CLIENT_SECRET": (None, "str"),
-    "XERO_SCOPES": (DEFAULT_SCOPES, "scopes"),
+    "XERO_SCOPES": (None, "scopes"),  # None: the scopes SYNC_ENTITIES needs (daemon/core/entities.py)
     "XERO_AUTHORIZE_URL": ("https://login.xero.com/identity/connect/authorize", "url"),
     "XERO_TOKEN_URL": ("https://identity.xero.com/connect/token", "url"),
     "XERO_REVOKE_URL": ("https://identity.xero.com/connect/revocation", "url"),
@@ -46,7 +39,7 @@ VARIABLES: dict[str, tuple[str | None, str]] = {
     "DATABASE_URL": ("sqlite:///var/xero-syncd.db", "database"),
     "SECRET_KEY": (None, "list"),
     "SYNC_INTERVAL": ("3600", "seconds"),
-    "SYNC_ENTITIES": (DEFAULT_ENTITIES, "entities"),
+    "SYNC_ENTITIES": (",".join(DEFAULT_ENTITIES), "entities"),
     "SYNC_CONCURRENCY": ("4", "positive"),
     "SYNC_LEASE": ("120", "seconds"),
     "RECONCILE_INTERVAL": ("604800", "seconds"),
@@ -57,33 +50,35 @@ VARIABLES: dict[str, tuple[str | None, str]] = {
 
 @dataclass(frozen=True)
 class Settings:
-    xero_client_id: str | None = None
-    xero_client_secret: str | None = None
-    xero_scopes: tuple[str, ...] = tuple(DEFAULT_SCOPES.split())
-    xero_authorize_url: str = VARIABLES["XERO_AUTHORIZE_URL"][0]  # type: ignore[assignment]
-    xero_token_url: str = VARIABLES["XERO_TOKEN_URL"][0]  # type: ignore[assignment]
-    xero_revoke_url: str = VARIABLES["XERO_REVOKE_URL"][0]  # type: ignore[assignment]
-    xero_connections_url: str = VARIABLES["XERO_CONNECTIONS_URL"][0]  # type: ignore[assignment]
-    xero_api_url: str = VARIABLES["XERO_API_URL"][0]  # type: ignore[assignment]
-    xero_webhook_key: str | None = None
-    slack_bot_token: str | None = None
-    slack_signing_secret: str | None = None
-    slack_app_token: str | None = None
-    slack_api_url: str = "https://slack.com/api/"
-    slack_alert_channel: str | None = None
-    slack_admin_users: tuple[str, ...] = ()
-    public_url: str = "http://localhost:8080"
-    host: str = "127.0.0.1"
-    port: int = 8080
-    database_url: str = "sqlite:///var/xero-syncd.db"
-    secret_key: tuple[str, ...] = ()
-    sync_interval: int = 3600
-    sync_entities: tuple[str, ...] = tuple(DEFAULT_ENTITIES.split(","))
-    sync_concurrency: int = 4
-    sync_lease: int = 120
-    reconcile_interval: int = 604800
-    reauth_link_ttl: int = 604800
-    log_level: str = "info"
+    """One field per variable in VARIABLES (lower-cased); the defaults are VARIABLES'."""
+
+    xero_client_id: str | None
+    xero_client_secret: str | None
+    xero_scopes: tuple[str, ...]
+    xero_authorize_url: str
+    xero_token_url: str
+    xero_revoke_url: str
+    xero_connections_url: str
+    xero_api_url: str
+    xero_webhook_key: str | None
+    slack_bot_token: str | None
+    slack_signing_secret: str | None
+    slack_app_token: str | None
+    slack_api_url: str
+    slack_alert_channel: str | None
+    slack_admin_users: tuple[str, ...]
+    public_url: str
+    host: str
+    port: int
+    database_url: str
+    secret_key: tuple[str, ...]
+    sync_interval: int
+    sync_entities: tuple[str, ...]
+    sync_concurrency: int
+    sync_lease: int
+    reconcile_interval: int
+    reauth_link_ttl: int
+    log_level: str
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], *, require_xero: bool = True,
@@ -94,6 +89,8 @@ class Settings:
             raw = environ.get(name)
             raw = default if raw is None or raw.strip() == "" else raw.strip()
             values[name.lower()] = None if raw is None else _parse(name, raw, kind)
+        values["secret_key"] = values["secret_key"] or ()
+        values["xero_scopes"] = values["xero_scopes"] or scopes_for(values["sync_entities"])
         if require_xero:
             for name in ("XERO_CLIENT_ID", "XERO_CLIENT_SECRET"):
                 if not values[name.lower()]:
@@ -104,8 +101,7 @@ class Settings:
         if is_postgres(values["database_url"]) and not values["secret_key"]:
             raise SettingsError("SECRET_KEY", "is required with a PostgreSQL DATABASE_URL (every replica must read"
                                 " the tokens the others stored, so the key cannot be generated per machine)")
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in values.items() if k in known and v is not None})
+        return cls(**values)
 
     @property
     def redirect_uri(self) -> str:
@@ -178,8 +174,6 @@ def _parse_int(name: str, raw: str, kind: str) -> int:
 
 
 def _parse_entities(name: str, raw: str) -> tuple[str, ...]:
-    from daemon.sync.entities import ENTITIES
-
     chosen = tuple(part.strip() for part in raw.split(",") if part.strip())
     unknown = [entity for entity in chosen if entity not in ENTITIES]
     if unknown or not chosen:

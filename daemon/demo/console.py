@@ -20,8 +20,8 @@ from typing import AsyncIterator, Awaitable, Callable, TextIO
 import aiohttp
 from aiohttp import web
 
-from daemon.demo.slack_requests import TEAM, Where, block_actions, signed_headers, slash_command
 from daemon.demo.render import Renderer
+from daemon.demo.slack_requests import TEAM, Where, block_actions, signed_headers, slash_command
 
 BOT_USER = "U0BOT"
 CHANNELS = {"C0DEMO": "#accounts", "C0ALERTS": "#xero-alerts"}

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Awaitable, Callable
 
+from daemon.core.errors import CommandError
+from daemon.sync.matching import match_orgs
+
 HELP = """\
 /demo change [org]   someone edits the org in Xero: 3 new invoices, 1 voided, 1 new contact (then /xero sync it)
 /demo break [org]    someone disconnects the org from the app in Xero (then /xero sync it: an alert with a
@@ -44,16 +47,11 @@ def demo_hooks(demo, emulator) -> dict[str, Callable[[str], Awaitable[str]]]:
 
 
 def _org(emulator, query: str):
-    """The emulator's org matching `query` like the Slack commands do (name prefix or tenant id), or a message."""
-    orgs = emulator.tenants
-    needle = query.strip().lower()
-    if not needle:
-        return orgs[0] if len(orgs) == 1 else "Name an organisation: " + ", ".join(o.name for o in orgs)
-    matches = [o for o in orgs if o.tenant_id == needle or o.name.lower().startswith(needle)]
-    if len(matches) != 1:
-        return f"{'No' if not matches else 'More than one'} organisation matches {query!r}: " + ", ".join(
-            o.name for o in orgs)
-    return matches[0]
+    """The emulator's org `query` names, matched as the Slack commands match (daemon/sync/matching.py), or why not."""
+    try:
+        return match_orgs(emulator.tenants, query)[0]
+    except CommandError as err:
+        return str(err)
 
 
 def _short(name: str) -> str:

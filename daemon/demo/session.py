@@ -21,10 +21,10 @@ from typing import AsyncIterator, TextIO
 from aiohttp import web
 
 from daemon.core import logs
-from daemon.demo.console import CHANNELS, Console, RequestCounter
 from daemon.core.errors import CommandError
 from daemon.core.keys import CLOCK, SERVICE, SLACK_OUTBOX, STORE, TASKS
 from daemon.core.settings import Settings
+from daemon.demo.console import CHANNELS, Console, RequestCounter
 
 DEMO_SIGNING_SECRET = "demo-signing-secret"
 DEMO_BOT_TOKEN = "xoxb-demo-not-a-real-token"

@@ -16,7 +16,8 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from daemon.core.crypto import KEY_FILE
-from daemon.core.errors import SettingsError
+from daemon.core.errors import SettingsError, XeroTransientError
+from daemon.core.net import describe, outbound
 from daemon.core.settings import VARIABLES, Settings
 from storage.db import open_database
 from storage.migrations import applied
@@ -155,10 +156,11 @@ async def _xero_token(http: aiohttp.ClientSession, settings: Settings) -> Lines:
                                                           settings.xero_client_secret or "")} if creds else {}
     form = {"grant_type": "refresh_token", "refresh_token": PROBE_REFRESH_TOKEN}
     try:
-        async with http.post(url, data=form, headers=headers) as resp:
-            status, error = resp.status, await _error_code(resp)
-    except (aiohttp.ClientError, asyncio.TimeoutError) as err:
-        return [("fail", f"Xero token endpoint {url}: unreachable ({_why(err)})")]
+        with outbound("Xero token endpoint"):
+            async with http.post(url, data=form, headers=headers) as resp:
+                status, error = resp.status, await _error_code(resp)
+    except XeroTransientError as err:
+        return [("fail", f"Xero token endpoint {url}: unreachable ({describe(err.__cause__)})")]
     if not creds:
         return [("ok", f"Xero token endpoint {url}: reachable (HTTP {status}); client credentials not set")]
     if error == "invalid_grant":
@@ -171,10 +173,11 @@ async def _xero_token(http: aiohttp.ClientSession, settings: Settings) -> Lines:
 async def _unauthenticated(http: aiohttp.ClientSession, what: str, url: str) -> Lines:
     """Without a token the endpoint should say 401: that is enough to know it is there."""
     try:
-        async with http.get(url) as resp:
-            status = resp.status
-    except (aiohttp.ClientError, asyncio.TimeoutError) as err:
-        return [("fail", f"{what} {url}: unreachable ({_why(err)})")]
+        with outbound(what):
+            async with http.get(url) as resp:
+                status = resp.status
+    except XeroTransientError as err:
+        return [("fail", f"{what} {url}: unreachable ({describe(err.__cause__)})")]
     if status in (401, 403):
         return [("ok", f"{what} {url}: reachable")]
     tag = "fail" if status == 404 or status >= 500 else "warn"
@@ -194,10 +197,11 @@ async def _slack(http: aiohttp.ClientSession, settings: Settings) -> Lines:
 async def _slack_call(http: aiohttp.ClientSession, settings: Settings, method: str, token: str, name: str):
     url = settings.slack_api_url.rstrip("/") + "/" + method
     try:
-        async with http.post(url, headers={"Authorization": f"Bearer {token}"}) as resp:
-            payload = await resp.json(content_type=None)
-    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as err:
-        return ("fail", f"Slack {method} at {url}: unreachable or not Slack ({_why(err)})")
+        with outbound(f"Slack {method}"):
+            async with http.post(url, headers={"Authorization": f"Bearer {token}"}) as resp:
+                payload = await resp.json(content_type=None)
+    except (XeroTransientError, ValueError) as err:  # unreachable, or an answer that is not JSON: not Slack
+        return ("fail", f"Slack {method} at {url}: unreachable or not Slack ({describe(err.__cause__ or err)})")
     if not isinstance(payload, dict) or not payload.get("ok"):
         error = payload.get("error", "no answer") if isinstance(payload, dict) else "unreadable answer"
         return ("fail", f"Slack {method}: {name} refused ({error})")
@@ -213,10 +217,3 @@ async def _error_code(resp: aiohttp.ClientResponse) -> str | None:
     except ValueError:
         return None
     return str(payload.get("error")) if isinstance(payload, dict) and payload.get("error") else None
-
-
-def _why(err: BaseException) -> str:
-    if isinstance(err, asyncio.TimeoutError):
-        return f"no answer within {TIMEOUT.total:.0f} s"
-    detail = str(err).strip()
-    return f"{type(err).__name__}: {detail[:160]}" if detail else type(err).__name__

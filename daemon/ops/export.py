@@ -9,22 +9,21 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import AsyncIterator, TextIO
 
 from daemon.core.crypto import Secrets
+from daemon.core.entities import ENTITIES
+from daemon.xero.dates import json_date_ms
 from daemon.core.errors import CommandError, XeroSyncdError
-from daemon.sync.matching import match_orgs
 from daemon.core.settings import Settings
-from daemon.sync.entities import ENTITIES
+from daemon.sync.matching import match_orgs
 from storage import Store
 from storage.db import open_database
 from storage.orgs import Org
 
-_MS_DATE = re.compile(r"/Date\((-?\d+)([+-]\d{4})?\)/")  # Xero's JSON dates
 HEAD = ["xero_id", "status", "updated", "deleted"]
 SKIP = {"UpdatedDateUTC"}
 
@@ -112,10 +111,9 @@ def _is_scalar(value: object) -> bool:
 
 
 def _scalar(value: object) -> object:
-    if isinstance(value, str):
-        match = _MS_DATE.fullmatch(value)
-        if match:
-            return _iso(int(match.group(1)))
+    ms = json_date_ms(value)
+    if ms is not None:
+        return _iso(ms)
     if isinstance(value, bool):
         return str(value).lower()
     return value

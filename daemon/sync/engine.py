@@ -18,8 +18,8 @@ import orjson
 import structlog
 
 from clock import Clock
+from daemon.core.entities import ENTITIES, OVERLAP_SECONDS, PAGE_SIZE, Entity
 from daemon.core.tasks import TaskGroup
-from daemon.sync.entities import ENTITIES, OVERLAP_SECONDS, PAGE_SIZE, Entity
 from daemon.xero.client import CallStats, XeroClient
 from daemon.xero.dates import if_modified_since, to_ms
 from storage import Store

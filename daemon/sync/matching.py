@@ -3,17 +3,26 @@ connected the argument may be left out. Ambiguous or unknown names get the candi
 
 from __future__ import annotations
 
+from typing import Protocol, Sequence, TypeVar
+
 from daemon.core.errors import CommandError
-from storage.orgs import Org
 
 
-def match_orgs(orgs: list[Org], query: str | None, *, many: bool = False) -> list[Org]:
+class Named(Protocol):
+    tenant_id: str
+    name: str
+
+
+O = TypeVar("O", bound=Named)
+
+
+def match_orgs(orgs: Sequence[O], query: str | None, *, many: bool = False) -> list[O]:
     """The orgs `query` names (all of them when it is empty and `many` is allowed)."""
     if not orgs:
         raise CommandError("No Xero organisation is connected yet. An admin can connect one with `/xero auth`.")
     if not query or not query.strip():
         if len(orgs) == 1 or many:
-            return orgs
+            return list(orgs)
         raise CommandError("Several organisations are connected; name one: " + listing(orgs))
     needle = query.strip().lower()
     exact = [o for o in orgs if needle in (o.tenant_id.lower(), o.name.lower())]
@@ -25,5 +34,5 @@ def match_orgs(orgs: list[Org], query: str | None, *, many: bool = False) -> lis
     return matches
 
 
-def listing(orgs: list[Org]) -> str:
+def listing(orgs: Sequence[Named]) -> str:
     return ", ".join(f"{o.name} ({o.tenant_id})" for o in orgs)

@@ -13,10 +13,10 @@ from datetime import UTC, date, datetime
 import structlog
 
 from clock import Clock
+from daemon.core.entities import ENTITIES
 from daemon.core.errors import XeroAuthError, XeroError
 from daemon.core.metrics import Metrics
 from daemon.core.settings import Settings
-from daemon.sync.entities import ENTITIES
 from daemon.sync.matching import match_orgs
 from daemon.sync.notifier import Notifier
 from daemon.sync.runs import RunReport, SyncRuns

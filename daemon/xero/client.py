@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import random
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ import structlog
 
 from clock import Clock
 from daemon.core.errors import XeroAuthError, XeroDailyLimitSpent, XeroError, XeroRateLimited, XeroTransientError
+from daemon.core.net import outbound
 from daemon.xero.decoding import OFF_LOOP_BYTES, decode, decode_off_loop
 from daemon.xero.pacing import Pacer
 from daemon.xero.tokens import TokenManager
@@ -104,12 +104,10 @@ class XeroClient:
         timeout = aiohttp.ClientTimeout(total=self._retry.timeout)
         async with self.pacer.slot(tenant_id):
             stats.calls += 1
-            try:
+            with outbound(f"{path}: talking to Xero"):
                 async with self._http.get(url, headers=headers, params=params, timeout=timeout) as resp:
                     body = await resp.read()
                     status, resp_headers = resp.status, resp.headers
-            except (aiohttp.ClientError, asyncio.TimeoutError) as err:
-                raise XeroTransientError(f"{path}: {type(err).__name__} talking to Xero") from err
         self.pacer.observe(tenant_id, resp_headers)
         if self._metrics is not None:
             self._metrics.api_call(status)

@@ -8,13 +8,19 @@ from datetime import UTC, datetime
 _MS_DATE = re.compile(r"/Date\((-?\d+)([+-]\d{4})?\)/")
 
 
+def json_date_ms(value: object) -> int | None:
+    """The milliseconds of a `/Date(ms+hhmm)/` value (the offset is informational only); None for anything else."""
+    match = _MS_DATE.fullmatch(value) if isinstance(value, str) else None
+    return int(match.group(1)) if match else None
+
+
 def to_ms(value: object) -> int | None:
-    """Milliseconds since the epoch from a Xero date; the offset in `/Date(ms+hhmm)/` is informational only."""
+    """Milliseconds since the epoch from a Xero date: `/Date(…)/`, or an ISO timestamp (UTC unless it says)."""
     if not isinstance(value, str) or not value:
         return None
-    match = _MS_DATE.fullmatch(value)
-    if match:
-        return int(match.group(1))
+    ms = json_date_ms(value)
+    if ms is not None:
+        return ms
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
@@ -29,6 +35,3 @@ def if_modified_since(ms: int, overlap_seconds: int) -> str:
     seconds = max(0, ms // 1000 - overlap_seconds)
     return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
-
-def from_epoch(seconds: float | None) -> datetime | None:
-    return None if seconds is None else datetime.fromtimestamp(seconds, UTC)

@@ -6,7 +6,6 @@ so every call has a timeout and nothing here assumes Xero's real hosts.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 
@@ -17,6 +16,7 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 from clock import Clock
 from daemon.core.errors import XeroAuthError, XeroError, XeroTransientError
+from daemon.core.net import outbound
 from daemon.core.settings import Settings
 from storage.grants import TokenSet
 
@@ -81,20 +81,16 @@ class XeroIdentity:
     async def _post(self, url: str, form: dict) -> tuple[int, str]:
         s = self._settings
         auth = aiohttp.encode_basic_auth(s.xero_client_id or "", s.xero_client_secret or "")
-        try:
+        with outbound("could not reach Xero's identity service"):
             async with self._http.post(url, data=form, headers={"Authorization": auth}, timeout=TIMEOUT) as resp:
                 return resp.status, await resp.text()
-        except (aiohttp.ClientError, asyncio.TimeoutError) as err:
-            raise XeroTransientError(f"could not reach Xero's identity service: {type(err).__name__}") from err
 
     async def _bearer(self, method: str, url: str, token: str, *, params=None, allow_404: bool = False) -> str:
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-        try:
+        with outbound("could not reach Xero's connections API"):
             async with self._http.request(method, url, headers=headers, params=params, timeout=TIMEOUT) as resp:
                 body = await resp.text()
                 status = resp.status
-        except (aiohttp.ClientError, asyncio.TimeoutError) as err:
-            raise XeroTransientError(f"could not reach Xero's connections API: {type(err).__name__}") from err
         if status == 401:
             raise XeroAuthError("Xero refused the access token for /connections", reason="unauthorized")
         if status == 404 and allow_404:

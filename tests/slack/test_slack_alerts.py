@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from daemon.core.keys import SLACK_OUTBOX
 from tests.slack.support import CHANNEL, MEMBER, click
+from tests import stored
 
 
 async def connected(daemon, emulator, slack) -> str:
@@ -58,7 +59,7 @@ async def test_three_failing_hours_make_one_alert_repeats_in_its_thread_and_one_
     assert len(thread) == 3 and thread[-1].text.startswith(":white_check_mark: Recovered: Demo Company (NZ)")
     assert "after 3 failed syncs" in thread[-1].text
     assert sum("Recovered" in c.text for c in slack.posts) == 1
-    [episode] = await daemon.store.alerts.episodes(tenant)
+    [episode] = await stored.episodes(daemon, tenant)
     assert episode.closed_at is not None and episode.close_reason == "recovered" and episode.repeats == 2
 
 
@@ -100,7 +101,7 @@ async def test_a_slack_outage_never_breaks_a_sync_and_loses_no_alert(daemon, emu
     await daemon.advance(3600)
     emulator.state.clear_faults()
     await daemon.advance(3600)
-    runs = await daemon.store.runs.list(tenant)
+    runs = await stored.runs(daemon, tenant)
     assert [r.outcome for r in runs[:2]] == ["success", "failed"]  # both syncs ran and were recorded
     assert slack.posts == [] and slack.refused and await daemon.app[SLACK_OUTBOX].pending() == 3
     slack.failures.clear()

@@ -9,8 +9,8 @@ import pytest
 
 from daemon.core.errors import SettingsError
 from daemon.core.keys import NOTIFIER, SLACK_OUTBOX
-from daemon.sync.notifier import LogNotifier
 from daemon.core.settings import Settings
+from daemon.sync.notifier import LogNotifier
 from tests.slack.support import MEMBER, command, reply
 
 BASE = {"XERO_CLIENT_ID": "id", "XERO_CLIENT_SECRET": "secret"}

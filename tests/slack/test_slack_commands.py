@@ -7,10 +7,20 @@ import re
 import time
 
 from daemon.core.keys import SETTINGS
-from tests.slack.support import (ADMIN, MEMBER, SIGNING_SECRET, click, command, command_body, post_signed, reply,
-                                 signed_headers)
+from tests.slack.support import (
+    ADMIN,
+    MEMBER,
+    SIGNING_SECRET,
+    click,
+    command,
+    command_body,
+    post_signed,
+    reply,
+    signed_headers,
+)
 from tests.support import follow_consent
 from tests.waiting import eventually
+from tests import stored
 
 WHEN = re.compile(r"\d{1,2}/\d{1,2}/\d\d @ \d{1,2}:\d\d[AP]M UTC, (just now|\d+ (minute|hour|day)s? ago)")
 
@@ -42,12 +52,12 @@ async def test_help_for_help_empty_and_unknown_words(daemon, slack):
 
 async def test_mutating_commands_are_refused_to_non_admins_saying_who_may(daemon, emulator, slack):
     await connected(daemon, emulator)
-    runs_before = len(await daemon.store.runs.list(emulator.state.tenants[0].tenant_id))
+    runs_before = len(await stored.runs(daemon, emulator.state.tenants[0].tenant_id))
     for text in ("auth", "sync Demo Company (NZ)", "reset Demo Company (NZ)", "disable Demo Company (NZ)",
                  "enable Demo Company (NZ)", "delete Demo Company (NZ)"):
         ack = await (await command(daemon, slack, text, user=MEMBER)).ack()
         assert "Only admins can run" in ack["text"] and f"<@{ADMIN}>" in ack["text"], text
-    assert len(await daemon.store.runs.list(emulator.state.tenants[0].tenant_id)) == runs_before
+    assert len(await stored.runs(daemon, emulator.state.tenants[0].tenant_id)) == runs_before
     assert all(o.enabled for o in await daemon.store.orgs.list())
     assert len(await daemon.store.orgs.list()) == 2 and slack.responses() == []
 

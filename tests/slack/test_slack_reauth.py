@@ -9,6 +9,7 @@ import pytest
 
 from tests.support import follow_consent
 from xero_emulator import EmulatorConfig
+from tests import stored
 
 
 @pytest.fixture
@@ -47,13 +48,13 @@ async def test_revoked_grant_alerts_once_and_the_link_reconnects(daemon, emulato
     await daemon.advance(0)
     await daemon.advance(3600)
     await daemon.flush()
-    runs = await daemon.store.runs.list(tenant)
+    runs = await stored.runs(daemon, tenant)
     assert runs[0].outcome == "success" and runs[0].trigger == "schedule"
     assert [p for p in slack.posts if p.thread_ts is None] == [alert]  # no "connected" announcement either
     [reconnected] = slack.thread(alert.ts)
     assert reconnected.text.startswith(":link: Reconnected: Demo Company (NZ) was re-authorized")
     assert slack.updates[-1].body["ts"] == alert.ts and slack.updates[-1].buttons() == []
-    [episode] = await daemon.store.alerts.episodes(tenant)
+    [episode] = await stored.episodes(daemon, tenant)
     assert episode.kind == "reauth" and episode.close_reason == "reconnected"
 
 

@@ -3,8 +3,19 @@ thread, the "recovered" / "reconnected" notes that close it, and the "connected"
 
 from __future__ import annotations
 
-from daemon.slack.blocks import (REAUTH_ACTION, RETRY_ACTION, Reply, actions, button, context, escape, fields,
-                                 rich_when, section, when)
+from daemon.slack.blocks import (
+    REAUTH_ACTION,
+    RETRY_ACTION,
+    Reply,
+    actions,
+    button,
+    context,
+    escape,
+    fields,
+    rich_when,
+    section,
+    when,
+)
 from storage.alerts import Episode
 from storage.orgs import Org
 

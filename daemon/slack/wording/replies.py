@@ -3,8 +3,19 @@ Kit with a plain-text fallback. Formatting only, no decisions."""
 
 from __future__ import annotations
 
-from daemon.slack.blocks import (CANCEL_DELETE_ACTION, CONNECT_ACTION, DELETE_ACTION, REAUTH_ACTION, Reply, actions,
-                                 button, context, day, escape, section)
+from daemon.slack.blocks import (
+    CANCEL_DELETE_ACTION,
+    CONNECT_ACTION,
+    DELETE_ACTION,
+    REAUTH_ACTION,
+    Reply,
+    actions,
+    button,
+    context,
+    day,
+    escape,
+    section,
+)
 
 
 def help_reply(commands, unknown: str | None = None) -> Reply:
