@@ -10,11 +10,7 @@ import asyncio
 import json
 import math
 import os
-import re
 import resource
-import select
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,58 +28,18 @@ from daemon.core import logs
 from daemon.core.entities import ENTITIES, PAGE_SIZE
 from daemon.core.keys import SERVICE, STORE
 from daemon.core.settings import Settings
+from xero_emulator.harness import API, EmulatorProcess, daemon_env, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 SECRET = "bench-secret-key"
 SIGNING_SECRET = "bench-signing-secret"
-API = "/api.xro/2.0/"
 BACKLOG = 1024  # the listen backlog `xero-syncd run` uses (daemon/ops/cli.py); aiohttp's own default is 128
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Emulator:
-    """`python -m xero_emulator` in its own process, so its cost is not ours and it has its own event loop."""
-
-    def __init__(self, *args: str, app_minute_limit: int | None = None, start_limit: float = 300.0) -> None:
-        if app_minute_limit:  # the same emulator, with its app-wide minute limit set (bench/_emulator.py)
-            launcher = [str(ROOT / "bench" / "_emulator.py"), "--app-minute-limit", str(app_minute_limit)]
-        else:
-            launcher = ["-m", "xero_emulator"]
-        cmd = [sys.executable, *launcher, "--port", "0", "--auto-approve", *args]
-        self.log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=self.log, text=True)
-        started = time.monotonic()
-        ready, _, _ = select.select([self.proc.stdout], [], [], start_limit)
-        line = self.proc.stdout.readline() if ready else ""
-        match = re.search(r"http://127\.0\.0\.1:\d+", line)
-        if not match:
-            self.stop()
-            self.log.seek(0)
-            raise RuntimeError(f"the emulator did not start: {line!r} {self.log.read()[-2000:]!r}")
-        self.url = match.group(0)
-        self.start_seconds = time.monotonic() - started
-
-    def control(self, path: str, method: str = "GET", body: dict | None = None):
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(self.url + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=120) as resp:
-            return json.loads(resp.read() or b"null")
-
-    def tenants(self) -> list[dict]:
-        return self.control("/_control/tenants")
-
-    def api_calls(self) -> list[dict]:
-        return [c for c in self.control("/_control/calls") if c["path"].startswith(API)]
-
-    def clear_calls(self) -> None:
-        self.control("/_control/calls", "DELETE")
+class Emulator(EmulatorProcess):
+    """`python -m xero_emulator` in its own process (xero_emulator/harness.py), so its cost is not ours and it has
+    its own event loop; plus the meters the benchmarks read."""
 
     def clock_now(self) -> tuple[float, float]:
         """(the emulator clock's time, the wall-clock time it was read at): an unauthenticated GET /connections is
@@ -106,24 +62,10 @@ class Emulator:
     def rss_mb(self) -> float:
         return _status_kb(self.proc.pid, "VmRSS") / 1024
 
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc.stdout.close()
-
 
 def settings_for(emulator_url: str, data_dir: Path, port: int, **extra: str) -> Settings:
     return Settings.from_env({
-        "XERO_CLIENT_ID": "emulator-client", "XERO_CLIENT_SECRET": "emulator-secret",
-        "XERO_AUTHORIZE_URL": f"{emulator_url}/identity/connect/authorize",
-        "XERO_TOKEN_URL": f"{emulator_url}/connect/token", "XERO_REVOKE_URL": f"{emulator_url}/connect/revocation",
-        "XERO_CONNECTIONS_URL": f"{emulator_url}/connections", "XERO_API_URL": f"{emulator_url}/api.xro/2.0",
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SECRET_KEY": SECRET,
+        **daemon_env(emulator_url), "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SECRET_KEY": SECRET,
         "DATABASE_URL": f"sqlite:///{data_dir}/xero-syncd.db", "HOST": "127.0.0.1", "PORT": str(port),
         "PUBLIC_URL": f"http://127.0.0.1:{port}", "LOG_LEVEL": "warning", **extra,
     })

@@ -53,8 +53,7 @@ async def cycle(args: argparse.Namespace, app_limit: int) -> dict:
     clock_start = round(time.time())
     emu = h.Emulator("--orgs", str(args.orgs), "--invoices", str(args.invoices), "--contacts", str(args.contacts),
                      "--payments", str(args.payments), "--limits", "--clock-factor", str(args.factor),
-                     "--clock-start", str(clock_start),
-                     app_minute_limit=app_limit if app_limit != XERO_PER_APP else None)
+                     "--clock-start", str(clock_start), "--app-minute-limit", str(app_limit))
     try:
         emu_now, read_at = emu.clock_now()
         # ScaledClock(F, start) starts counting from `start` when it is built, so a clock built now with the

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
-import re
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -19,35 +16,10 @@ import asyncpg
 
 from daemon.core.crypto import Secrets
 from tests import databases
+from tests.waiting import eventually_sync
+from xero_emulator.harness import EmulatorProcess, daemon_env, free_port
 
 SECRET = "crash-test-secret"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class EmulatorProcess:
-    def __init__(self, *args: str) -> None:
-        cmd = [sys.executable, "-m", "xero_emulator", "--port", "0", "--auto-approve", *args]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        line = self.proc.stdout.readline()
-        match = re.search(r"http://127\.0\.0\.1:\d+", line)
-        assert match, f"emulator did not start: {line!r}"
-        self.url = match.group(0)
-
-    def control(self, path: str, method: str = "GET", body: dict | None = None):
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(self.url + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            return json.loads(resp.read() or b"null")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
 
 
 class DaemonProcess:
@@ -56,13 +28,10 @@ class DaemonProcess:
 
     def __init__(self, emulator: EmulatorProcess, data: Path, *, log: Path | None = None, **extra: str) -> None:
         self.port = free_port()
-        self.log = log  # where its stderr goes (None: a pipe, read by nobody; keep LOG_LEVEL quiet then)
+        self.log = log or data / f"daemon-{self.port}.log"  # its standard error (never a pipe nobody reads)
         self.db = data / "xero-syncd.db"
         self.env = {
-            **os.environ, "XERO_CLIENT_ID": "emulator-client", "XERO_CLIENT_SECRET": "emulator-secret",
-            "XERO_AUTHORIZE_URL": f"{emulator.url}/identity/connect/authorize",
-            "XERO_TOKEN_URL": f"{emulator.url}/connect/token", "XERO_REVOKE_URL": f"{emulator.url}/connect/revocation",
-            "XERO_CONNECTIONS_URL": f"{emulator.url}/connections", "XERO_API_URL": f"{emulator.url}/api.xro/2.0",
+            **os.environ, **daemon_env(emulator.url),
             "SLACK_SIGNING_SECRET": "s", "SECRET_KEY": SECRET, "DATABASE_URL": f"sqlite:///{self.db}",
             "PORT": str(self.port), "PUBLIC_URL": f"http://127.0.0.1:{self.port}", "LOG_LEVEL": "warning", **extra,
         }
@@ -74,19 +43,19 @@ class DaemonProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, *, wait: bool = True) -> None:
-        stderr = open(self.log, "a") if self.log else subprocess.PIPE
-        self.proc = subprocess.Popen([sys.executable, "-m", "daemon", "run"], env=self.env,
-                                     stdout=subprocess.DEVNULL, stderr=stderr, text=True)
+        with open(self.log, "a") as stderr:
+            self.proc = subprocess.Popen([sys.executable, "-m", "daemon", "run"], env=self.env,
+                                         stdout=subprocess.DEVNULL, stderr=stderr, text=True)
         if wait:
-            until(lambda: _get(self.url + "/healthz") == 200, what="daemon healthz")
+            self.wait_healthy()
+
+    def wait_healthy(self) -> None:
+        eventually_sync(lambda: _get(self.url + "/healthz") == 200, f"daemon {self.port} to answer /healthz")
 
     def kill(self, signum: int = signal.SIGKILL) -> int:
         assert self.proc is not None
         self.proc.send_signal(signum)
-        code = self.proc.wait(timeout=30)
-        if self.proc.stderr:
-            self.proc.stderr.close()
-        return code
+        return self.proc.wait(timeout=30)
 
     def helpers(self) -> set[int]:
         """The processes this daemon started (the page-decoder worker, multiprocessing's forkserver and resource
@@ -148,12 +117,3 @@ def _get(url: str) -> int | None:
             return resp.status
     except OSError:
         return None
-
-
-def until(check, *, what: str, limit: float = 60.0, every: float = 0.02) -> None:
-    """Poll a real-world condition (a process, a file) until it holds; fail after `limit` seconds."""
-    deadline = time.monotonic() + limit
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(every)

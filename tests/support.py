@@ -13,6 +13,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from daemon.core.keys import SERVICE, SLACK_OUTBOX, STORE, TASKS
 from daemon.core.settings import Settings
 from tests.fakes.clock import FakeClock
+from xero_emulator.harness import daemon_env
 
 SECRET = "test-secret-key"
 T = TypeVar("T")
@@ -42,21 +43,14 @@ def _tenant(call) -> str | None:
 
 
 def settings_for(emulator: EmulatorHandle, tmp_path, **overrides: str) -> Settings:
-    env = {
-        "XERO_CLIENT_ID": "emulator-client",
-        "XERO_CLIENT_SECRET": "emulator-secret",
-        "XERO_AUTHORIZE_URL": f"{emulator.url}/identity/connect/authorize",
-        "XERO_TOKEN_URL": f"{emulator.url}/connect/token",
-        "XERO_REVOKE_URL": f"{emulator.url}/connect/revocation",
-        "XERO_CONNECTIONS_URL": f"{emulator.url}/connections",
-        "XERO_API_URL": f"{emulator.url}/api.xro/2.0",
+    return Settings.from_env({
+        **daemon_env(emulator.url),
         "SLACK_SIGNING_SECRET": "slack-signing-secret",
         "DATABASE_URL": f"sqlite:///{tmp_path}/xero-syncd.db",
         "SECRET_KEY": SECRET,
         "PUBLIC_URL": "http://127.0.0.1:8080",
         **overrides,
-    }
-    return Settings.from_env(env)
+    })
 
 
 @dataclass

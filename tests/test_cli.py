@@ -11,19 +11,15 @@ import pytest
 
 from daemon.core.settings import VARIABLES
 from daemon.demo.console import Console
-from daemon.demo.session import free_port
 from daemon.ops.check import run_check
 from daemon.ops.cli import main
 from tests.support import SECRET
+from xero_emulator.harness import daemon_env, free_port
 
 
 def env_for(emulator, tmp_path, **overrides: str) -> dict[str, str]:
     return {
-        "XERO_CLIENT_ID": "emulator-client",
-        "XERO_CLIENT_SECRET": "emulator-secret",
-        "XERO_TOKEN_URL": f"{emulator.url}/connect/token",
-        "XERO_CONNECTIONS_URL": f"{emulator.url}/connections",
-        "XERO_API_URL": f"{emulator.url}/api.xro/2.0",
+        **daemon_env(emulator.url),
         "SLACK_SIGNING_SECRET": "signing-secret-never-printed",
         "DATABASE_URL": f"sqlite:///{tmp_path}/xero-syncd.db",
         "SECRET_KEY": SECRET,

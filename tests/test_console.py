@@ -17,8 +17,9 @@ from pathlib import Path
 
 from daemon.core.settings import VARIABLES
 from daemon.demo.render import Renderer
-from daemon.demo.session import demo_session, free_port
+from daemon.demo.session import demo_session
 from daemon.demo.slack_requests import sign
+from xero_emulator.harness import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = {"invoices": 120, "contacts": 30, "payments": 40, "credit_notes": 5, "overpayments": 2, "prepayments": 2,

@@ -8,7 +8,9 @@ import signal
 import pytest
 
 from daemon.core.entities import DEFAULT_ENTITIES, ENTITIES
-from tests.processes import DaemonProcess, EmulatorProcess, alive, until
+from tests.processes import DaemonProcess, alive
+from tests.waiting import eventually_sync
+from xero_emulator.harness import EmulatorProcess
 
 SIZE = ["--orgs", "1", "--invoices", "12000", "--contacts", "1500", "--payments", "4000"]
 
@@ -56,19 +58,19 @@ def last_outcome(daemon) -> str | None:
 def test_sigkill_at_any_point_loses_and_duplicates_nothing(emulator, spawn):
     daemon = spawn()
     daemon.start(wait=False)
-    until(daemon.started_storing, what="the store being created")
+    eventually_sync(daemon.started_storing, "the store being created")
     assert daemon.kill() == -signal.SIGKILL  # during start-up and migrations
     daemon.start()
     assert "Demo Company" in daemon.connect()
     for threshold in (1, 4000, 9000):
-        until(lambda: stored_count(daemon) >= threshold, what=f"{threshold} records stored")
+        eventually_sync(lambda: stored_count(daemon) >= threshold, f"{threshold} records stored")
         helpers = daemon.helpers()
         daemon.kill()
         # its page-decoder process (and multiprocessing's forkserver) go too: a SIGKILL leaves none behind
-        until(lambda: not any(alive(pid) for pid in helpers), what="the killed daemon's helper processes to exit",
-              limit=15)
+        eventually_sync(lambda: not any(alive(pid) for pid in helpers), "the killed daemon's helper processes to exit",
+              timeout=15)
         daemon.start()  # the interrupted org is due again at start-up
-    until(lambda: last_outcome(daemon) == "success", what="a successful sync after the crashes", limit=120)
+    eventually_sync(lambda: last_outcome(daemon) == "success", "a successful sync after the crashes", timeout=120)
     daemon.kill(signal.SIGTERM)
 
     [(tenant,)] = daemon.query("SELECT tenant_id FROM orgs")
@@ -86,7 +88,7 @@ def test_sigterm_mid_sync_records_an_interrupted_run(spawn):
     daemon = spawn()
     daemon.start()
     daemon.connect()
-    until(lambda: stored_count(daemon) >= 2000, what="the sync to be under way")
+    eventually_sync(lambda: stored_count(daemon) >= 2000, "the sync to be under way")
     assert daemon.kill(signal.SIGTERM) == 0
     assert last_outcome(daemon) == "interrupted"
     marks = dict(daemon.query("SELECT entity, updated_ms FROM watermarks"))

@@ -6,9 +6,9 @@ import json
 import pytest
 
 from daemon.xero.decoding import OFF_LOOP_BYTES
+from tests import stored
 from tests.test_faults import QUICK
 from xero_emulator import EmulatorConfig
-from tests import stored
 
 
 @pytest.fixture

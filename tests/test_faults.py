@@ -5,8 +5,8 @@ Retry-After pass by jumping it, never by waiting."""
 import pytest
 
 from daemon.xero.client import RetryPolicy
-from xero_emulator import EmulatorConfig
 from tests import stored
+from xero_emulator import EmulatorConfig
 
 ENTITY_COUNT = 11
 QUICK = RetryPolicy(attempts=5, base=1.0, cap=30.0, timeout=0.5)  # a short timeout for the "slow" fault

@@ -10,7 +10,6 @@ Real processes and real time: waits poll the database and the fake Slack for wha
 from __future__ import annotations
 
 import asyncio
-import inspect
 import json
 import signal
 import time
@@ -25,9 +24,11 @@ from slack_sdk.signature import SignatureVerifier
 from daemon.core.crypto import Secrets
 from storage.runs import ORPHANED
 from tests.fakes.slack import FakeSlack
-from tests.processes import SECRET, DaemonProcess, EmulatorProcess
+from tests.processes import SECRET, DaemonProcess
 from tests.test_webhooks import payload as webhook_payload
 from tests.test_webhooks import sign as webhook_sign
+from tests.waiting import eventually
+from xero_emulator.harness import EmulatorProcess
 
 WEBHOOK_KEY = "replica-webhook-key"
 
@@ -36,21 +37,6 @@ pytestmark = pytest.mark.timeout(240)
 ORGS = 30
 LEASE = 5  # seconds: how soon the others take over the orgs of a killed process
 CHANNEL = "C_ALERTS"
-
-
-async def poll(check, *, what: str, limit: float = 60.0):
-    """Await a real-world condition (other processes' work) until it holds; fail after `limit` seconds. `check`
-    returns the condition, or an awaitable of it."""
-    deadline = time.monotonic() + limit
-    while True:
-        result = check()
-        if inspect.isawaitable(result):
-            result = await result
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.1)
 
 
 @asynccontextmanager
@@ -71,7 +57,7 @@ async def replicas(postgres_url: str, tmp_path, n: int, orgs: int, **extra: str)
         for daemon in daemons:
             daemon.start(wait=False)
         for daemon in daemons:
-            await asyncio.to_thread(_healthy, daemon)
+            await asyncio.to_thread(daemon.wait_healthy)
         yield emulator, slack, daemons, db
     finally:
         for daemon in daemons:
@@ -88,19 +74,13 @@ async def cluster(postgres_url, tmp_path):
         yield running
 
 
-def _healthy(daemon: DaemonProcess) -> None:
-    from tests.processes import _get, until
-
-    until(lambda: _get(daemon.url + "/healthz") == 200, what="daemon healthz", limit=60)
-
-
 async def test_three_daemons_share_the_orgs_and_take_over_from_one_that_dies(cluster):
     emulator, slack, daemons, db = cluster
     tenants = [t["tenant_id"] for t in emulator.control("/_control/tenants")]
     await asyncio.to_thread(daemons[0].connect)  # one consent reaches all 30 orgs
-    await poll(lambda: _count(db, "SELECT count(DISTINCT tenant_id) FROM runs WHERE outcome = 'success'", ORGS),
-               what="every org's first sync")
-    await poll(lambda: _idle(db), what="the first syncs to finish")
+    await eventually(lambda: _count(db, "SELECT count(DISTINCT tenant_id) FROM runs WHERE outcome = 'success'", ORGS),
+                     "every org's first sync", timeout=60)
+    await eventually(lambda: _idle(db), "the first syncs to finish", timeout=60)
 
     # -- one cycle: every org due at once, the grant's access token expired by Xero, three orgs failing ---------
     failing = tenants[:3]
@@ -112,9 +92,9 @@ async def test_three_daemons_share_the_orgs_and_take_over_from_one_that_dies(clu
     emulator.control("/_control/calls", "DELETE")
     posted_before = len(slack.posts)  # the "Xero connected" announcement
     cycle = await _make_all_due(db)
-    await poll(lambda: _runs_since(db, cycle, ORGS), what="one run of every org", limit=120)
-    await poll(lambda: _idle(db), what="the cycle to finish")
-    await poll(lambda: _count(db, "SELECT count(*) FROM slack_outbox", 0, exact=True), what="alerts sent")
+    await eventually(lambda: _runs_since(db, cycle, ORGS), "one run of every org", timeout=120)
+    await eventually(lambda: _idle(db), "the cycle to finish", timeout=60)
+    await eventually(lambda: _count(db, "SELECT count(*) FROM slack_outbox", 0, exact=True), "alerts sent", timeout=60)
 
     by_org = _group(await _runs_since(db, cycle, 0))
     assert sorted(by_org) == sorted(tenants)
@@ -140,17 +120,17 @@ async def test_three_daemons_share_the_orgs_and_take_over_from_one_that_dies(clu
     second = await _make_all_due(db)
     victim = daemons[1]
     pid = f":{victim.proc.pid}:"
-    await poll(lambda: _count(db, "SELECT count(*) FROM orgs o JOIN runs r USING (tenant_id) WHERE r.outcome ="
-                              f" 'running' AND o.lease_owner LIKE '%{pid}%'", 1), what="the victim mid-sync")
+    await eventually(lambda: _count(db, "SELECT count(*) FROM orgs o JOIN runs r USING (tenant_id) WHERE r.outcome ="
+                              f" 'running' AND o.lease_owner LIKE '%{pid}%'", 1), "the victim mid-sync", timeout=60)
     victim.kill(signal.SIGKILL)
     killed_at = time.time()
     taken = {r["tenant_id"] for r in await db.fetch(
         "SELECT tenant_id FROM orgs WHERE lease_owner LIKE $1", f"%{pid}%")}
     assert taken
     emulator.control("/_control/faults", "DELETE")
-    await poll(lambda: _count(db, f"SELECT count(DISTINCT tenant_id) FROM runs WHERE started_at >= {second} AND"
-                              " outcome = 'success'", ORGS), what="every org synced after the kill", limit=120)
-    await poll(lambda: _idle(db), what="the second cycle to finish")
+    await eventually(lambda: _count(db, f"SELECT count(DISTINCT tenant_id) FROM runs WHERE started_at >= {second} AND"
+                              " outcome = 'success'", ORGS), "every org synced after the kill", timeout=120)
+    await eventually(lambda: _idle(db), "the second cycle to finish", timeout=60)
 
     by_org = _group(await _runs_since(db, second, 0))
     for tenant, runs in by_org.items():
@@ -180,9 +160,9 @@ async def test_any_replica_takes_any_request(postgres_url, tmp_path):
                 assert page.status == 200 and "Xero is connected" in await page.text()
             async with http.get(f"{first.url}/oauth/callback?{callback}") as replay:  # and single use everywhere
                 assert replay.status == 400
-            await poll(lambda: _count(db, "SELECT count(*) FROM runs WHERE outcome = 'success'", 2),
-                       what="the first syncs")
-            await poll(lambda: _idle(db), what="the first syncs to finish")
+            await eventually(lambda: _count(db, "SELECT count(*) FROM runs WHERE outcome = 'success'", 2),
+                             "the first syncs", timeout=60)
+            await eventually(lambda: _idle(db), "the first syncs to finish", timeout=60)
             tenant = (await db.fetch("SELECT tenant_id FROM orgs ORDER BY tenant_id"))[0]["tenant_id"]
 
             event = webhook_payload(tenant)
@@ -190,16 +170,16 @@ async def test_any_replica_takes_any_request(postgres_url, tmp_path):
                 async with http.post(f"{daemon.url}/webhooks/xero", data=event,
                                      headers={"x-xero-signature": webhook_sign(event, WEBHOOK_KEY)}) as resp:
                     assert resp.status == 200
-            await poll(lambda: _count(db, "SELECT count(*) FROM runs WHERE trigger = 'webhook' AND outcome ="
-                                      " 'success'", 1), what="the webhook's sync")
+            await eventually(lambda: _count(db, "SELECT count(*) FROM runs WHERE trigger = 'webhook' AND outcome ="
+                                      " 'success'", 1), "the webhook's sync", timeout=60)
             queued = [_logged(d, "webhook.received")[-1]["queued"] for d in daemons]
             assert sorted(queued) == [0, 1], queued  # one replica queued the event; the other knew it already
 
             emulator.control("/_control/faults", "POST", {"kind": "slow", "tenant_id": tenant, "entity": "Invoices",
                                                          "count": 1, "delay": 3})
             await db.execute("UPDATE orgs SET next_sync_at = $1 WHERE tenant_id = $2", time.time(), tenant)
-            holder = await poll(lambda: db.fetchval("SELECT lease_owner FROM orgs WHERE tenant_id = $1", tenant),
-                                what="a replica to take the org's sync")
+            holder = await eventually(lambda: db.fetchval("SELECT lease_owner FROM orgs WHERE tenant_id = $1", tenant),
+                                      "a replica to take the org's sync", timeout=60)
             other = next(d for d in daemons if f":{d.proc.pid}:" not in holder)
             response_url, tag = slack.response_url()
             body = urlencode({"team_id": "T1", "channel_id": "C1", "user_id": "U1", "command": "/xero",
@@ -210,7 +190,7 @@ async def test_any_replica_takes_any_request(postgres_url, tmp_path):
                     "X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature,
                     "Content-Type": "application/x-www-form-urlencoded"}) as ack:
                 assert ack.status == 200
-            await poll(lambda: bool(slack.responses(tag)), what="the sync's answer", limit=60)
+            await eventually(lambda: bool(slack.responses(tag)), "the sync's answer", timeout=60)
         runs = await db.fetch("SELECT * FROM runs WHERE tenant_id = $1 AND trigger IN ('schedule', 'manual')"
                               " ORDER BY id", tenant)
         assert [(r["trigger"], r["outcome"]) for r in runs] == [("schedule", "success"), ("manual", "success")]

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from tests.support import settings_for
 from tests import stored
+from tests.support import settings_for
 
 KEY = "webhook-key-for-tests"
 

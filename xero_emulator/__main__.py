@@ -43,6 +43,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--webhook-key")
     p.add_argument("--limits", action="store_true", help="enforce Xero's API limits")
     p.add_argument("--minute-seconds", type=float, default=60.0)
+    p.add_argument("--minute-limit", type=int, default=EmulatorConfig.minute_limit, help="calls a minute per org")
+    p.add_argument("--app-minute-limit", type=int, default=EmulatorConfig.app_minute_limit,
+                   help="calls a minute across the app")
     p.add_argument("--clock-factor", type=float, help="run a ScaledClock this many times faster than real time")
     p.add_argument("--clock-start", type=_moment, help="the ScaledClock's start (epoch seconds or ISO 8601)")
     p.add_argument("--no-prewarm", action="store_true", help="render records on first read instead of at start")
@@ -54,7 +57,8 @@ def build(args: argparse.Namespace) -> tuple[EmulatorConfig, Clock]:
     config = EmulatorConfig(
         client_id=args.client_id, client_secret=args.client_secret, orgs=args.orgs, seed=args.seed,
         auto_approve=args.auto_approve, webhook_url=args.webhook_url, webhook_key=args.webhook_key,
-        limits_enabled=args.limits, minute_seconds=args.minute_seconds,
+        limits_enabled=args.limits, minute_seconds=args.minute_seconds, minute_limit=args.minute_limit,
+        app_minute_limit=args.app_minute_limit,
         base_url=f"http://{args.host}:{args.port}", **{size: getattr(args, size) for size in _SIZES})
     clock: Clock = SystemClock()
     if args.clock_factor:

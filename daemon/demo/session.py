@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
 import sys
 import tempfile
 import threading
@@ -25,6 +24,7 @@ from daemon.core.errors import CommandError
 from daemon.core.keys import CLOCK, SERVICE, SLACK_OUTBOX, STORE, TASKS
 from daemon.core.settings import Settings
 from daemon.demo.console import CHANNELS, Console, RequestCounter
+from xero_emulator.harness import daemon_env, free_port
 
 DEMO_SIGNING_SECRET = "demo-signing-secret"
 DEMO_BOT_TOKEN = "xoxb-demo-not-a-real-token"
@@ -50,27 +50,9 @@ Try: /xero auth (then press Enter to follow the link), /xero status, /xero sync 
 """
 
 
-def free_port(preferred: int | None = None) -> int:
-    """`preferred` when it is free, else any free port."""
-    for port in ([preferred] if preferred else []) + [0]:
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return sock.getsockname()[1]
-    raise OSError("no free port")
-
-
 def demo_settings(emulator_url: str, port: int, data_dir: Path, slack_url: str) -> Settings:
     return Settings.from_env({
-        "XERO_CLIENT_ID": "emulator-client",
-        "XERO_CLIENT_SECRET": "emulator-secret",
-        "XERO_AUTHORIZE_URL": f"{emulator_url}/identity/connect/authorize",
-        "XERO_TOKEN_URL": f"{emulator_url}/connect/token",
-        "XERO_REVOKE_URL": f"{emulator_url}/connect/revocation",
-        "XERO_CONNECTIONS_URL": f"{emulator_url}/connections",
-        "XERO_API_URL": f"{emulator_url}/api.xro/2.0",
+        **daemon_env(emulator_url),
         "SLACK_SIGNING_SECRET": DEMO_SIGNING_SECRET,
         "SLACK_BOT_TOKEN": DEMO_BOT_TOKEN,
         "SLACK_API_URL": f"{slack_url}/api/",

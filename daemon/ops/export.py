@@ -16,10 +16,10 @@ from typing import AsyncIterator, TextIO
 
 from daemon.core.crypto import Secrets
 from daemon.core.entities import ENTITIES
-from daemon.xero.dates import json_date_ms
 from daemon.core.errors import CommandError, XeroSyncdError
 from daemon.core.settings import Settings
 from daemon.sync.matching import match_orgs
+from daemon.xero.dates import json_date_ms
 from storage import Store
 from storage.db import open_database
 from storage.orgs import Org

@@ -4,8 +4,8 @@ same across a restart. "Retry now" runs a sync; a Slack outage never breaks one.
 from __future__ import annotations
 
 from daemon.core.keys import SLACK_OUTBOX
-from tests.slack.support import CHANNEL, MEMBER, click
 from tests import stored
+from tests.slack.support import CHANNEL, MEMBER, click
 
 
 async def connected(daemon, emulator, slack) -> str:

@@ -7,6 +7,7 @@ import re
 import time
 
 from daemon.core.keys import SETTINGS
+from tests import stored
 from tests.slack.support import (
     ADMIN,
     MEMBER,
@@ -20,7 +21,6 @@ from tests.slack.support import (
 )
 from tests.support import follow_consent
 from tests.waiting import eventually
-from tests import stored
 
 WHEN = re.compile(r"\d{1,2}/\d{1,2}/\d\d @ \d{1,2}:\d\d[AP]M UTC, (just now|\d+ (minute|hour|day)s? ago)")
 

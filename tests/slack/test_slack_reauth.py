@@ -7,9 +7,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests import stored
 from tests.support import follow_consent
 from xero_emulator import EmulatorConfig
-from tests import stored
 
 
 @pytest.fixture
