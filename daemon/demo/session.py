@@ -8,7 +8,6 @@ Lines may also come from a file or a pipe; the demo then waits for each command'
 from __future__ import annotations
 
 import asyncio
-import logging
 import sys
 import tempfile
 import threading
@@ -179,8 +178,7 @@ def run_demo() -> int:
     log_path = Path("var/demo.log")
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "w", encoding="utf-8") as log_file, tempfile.TemporaryDirectory(prefix="xero-syncd-demo-") as tmp:
-        logs.configure("info", json=True, file=log_file)
-        logging.basicConfig(stream=log_file, level=logging.INFO, force=True)  # libraries' own warnings, too
+        logs.configure("info", json=True, file=log_file)  # the libraries' own warnings, too
         interactive = sys.stdin.isatty()
         try:
             asyncio.run(demo_session(stdin_lines(), sys.stdout, Path(tmp), port=_port(),

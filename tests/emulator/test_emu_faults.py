@@ -7,6 +7,8 @@ import asyncio
 import aiohttp
 import pytest
 
+from tests.waiting import eventually
+
 
 async def _get(xero, session, entity="Invoices", tenant=0):
     return await xero.api(entity, session["access_token"], xero.tenant_ids[tenant])
@@ -53,7 +55,7 @@ async def test_fraction_strikes_some_until_cleared(xero, session, emulator):
 async def test_slow_answers_after_the_clock_delay(xero, session, emulator, clock):
     emulator.inject_fault("slow", delay=30)
     pending = asyncio.ensure_future(_get(xero, session))
-    await asyncio.sleep(0.05)
+    await eventually(clock.next_deadline, "the emulator to hold the answer on its clock")
     assert not pending.done()
     await clock.advance(30)
     response = await asyncio.wait_for(pending, 5)

@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from tests.waiting import eventually
 from xero_emulator import EmulatorConfig
 
 
@@ -61,7 +62,7 @@ async def test_day_limit(xero, session, clock):
 async def test_concurrent_limit(xero, session, emulator, clock):
     emulator.inject_fault("slow", delay=5)
     slow = asyncio.ensure_future(_get(xero, session))
-    await asyncio.sleep(0.05)
+    await eventually(clock.next_deadline, "the emulator to hold the answer on its clock")
     refused = await _get(xero, session)
     assert refused.status == 429 and refused.headers["X-Rate-Limit-Problem"] == "concurrent"
     assert refused.headers["Retry-After"] == "1"
