@@ -18,6 +18,7 @@ run: $(STAMP)
 	$(BIN)/xero-syncd run
 
 test: $(STAMP)
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
