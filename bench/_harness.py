@@ -6,6 +6,7 @@ Everything listens on and talks to 127.0.0.1 only. Nothing here is imported by t
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import math
@@ -18,7 +19,7 @@ import urllib.error
 import urllib.request
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import AsyncIterator
+from typing import AsyncIterator, Awaitable, Callable
 
 import aiohttp
 from aiohttp import web
@@ -61,6 +62,16 @@ class Emulator(EmulatorProcess):
 
     def rss_mb(self) -> float:
         return _status_kb(self.proc.pid, "VmRSS") / 1024
+
+
+def arguments(doc: str, *, invoices: int = 100_000, contacts: int = 20_000,
+              payments: int = 50_000) -> argparse.ArgumentParser:
+    """A benchmark's command line, starting with the size of the org the emulator seeds."""
+    p = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    p.add_argument("--invoices", type=int, default=invoices)
+    p.add_argument("--contacts", type=int, default=contacts)
+    p.add_argument("--payments", type=int, default=payments)
+    return p
 
 
 def settings_for(emulator_url: str, data_dir: Path, port: int, **extra: str) -> Settings:
@@ -295,6 +306,18 @@ def percentile(values: list[float], p: float) -> float:
         return 0.0
     k = max(0, min(len(ordered) - 1, math.ceil(p / 100 * len(ordered)) - 1))
     return ordered[k]
+
+
+async def measured(name: str, emulator: Emulator, work: Awaitable[dict], show: Callable[[dict], None], *,
+                   limit: float) -> dict:
+    """Await a benchmark's `work` (at most `limit` real seconds), stop its emulator, print and save the figures."""
+    try:
+        result = await asyncio.wait_for(work, timeout=limit)
+    finally:
+        emulator.stop()
+    show(result)
+    print(f"  -> {write_result(name, result).relative_to(ROOT)}")
+    return result
 
 
 def write_result(name: str, result: dict) -> Path:

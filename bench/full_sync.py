@@ -29,10 +29,7 @@ TARGET_RATE, TARGET_RSS_MB, TARGET_BLOCK_MS = 25_000, 250, 50
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--invoices", type=int, default=100_000)
-    p.add_argument("--contacts", type=int, default=20_000)
-    p.add_argument("--payments", type=int, default=50_000)
+    p = h.arguments(__doc__)
     p.add_argument("--limit", type=float, default=600, help="give up after this many seconds of syncing")
     p.add_argument("--xero-pacing", action="store_true",
                    help="keep the daemon's pacing at Xero's 60 calls a minute per org (the sync then takes minutes:"
@@ -128,13 +125,7 @@ def show(r: dict) -> None:
 async def main(argv: list[str] | None = None) -> dict:
     args = parse(argv)
     emu = start_emulator(args)
-    try:
-        result = await asyncio.wait_for(first_sync(emu, args), timeout=args.limit + 120)
-    finally:
-        emu.stop()
-    show(result)
-    print(f"  -> {h.write_result('full_sync', result).relative_to(h.ROOT)}")
-    return result
+    return await h.measured("full_sync", emu, first_sync(emu, args), show, limit=args.limit + 120)
 
 
 if __name__ == "__main__":

@@ -29,10 +29,7 @@ from daemon.core.keys import SERVICE, SETTINGS  # noqa: E402
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--invoices", type=int, default=100_000)
-    p.add_argument("--contacts", type=int, default=20_000)
-    p.add_argument("--payments", type=int, default=50_000)
+    p = h.arguments(__doc__)
     p.add_argument("--changed", type=float, default=0.01, help="share of invoices edited before the first incremental")
     p.add_argument("--batch", type=int, default=50, help="control-API edits in flight at once")
     p.add_argument("--limit", type=float, default=600)
@@ -118,13 +115,7 @@ def _nonzero(changed: dict[str, int]) -> str:
 async def main(argv: list[str] | None = None) -> dict:
     args = parse(argv)
     emu = full_sync.start_emulator(args)
-    try:
-        result = await asyncio.wait_for(run(emu, args), timeout=args.limit + 300)
-    finally:
-        emu.stop()
-    show(result)
-    print(f"  -> {h.write_result('incremental_sync', result).relative_to(h.ROOT)}")
-    return result
+    return await h.measured("incremental_sync", emu, run(emu, args), show, limit=args.limit + 300)
 
 
 if __name__ == "__main__":

@@ -36,11 +36,8 @@ TARGET_OVER = 0.10
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = h.arguments(__doc__, invoices=1200, contacts=400, payments=400)
     p.add_argument("--orgs", type=int, default=200)
-    p.add_argument("--invoices", type=int, default=1200)
-    p.add_argument("--contacts", type=int, default=400)
-    p.add_argument("--payments", type=int, default=400)
     p.add_argument("--concurrency", type=int, default=8, help="SYNC_CONCURRENCY")
     p.add_argument("--factor", type=float, default=10.0, help="clock factor: a minute lasts 60/F real seconds")
     p.add_argument("--scaled-app-limit", type=int, default=200)

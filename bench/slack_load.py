@@ -32,12 +32,9 @@ TARGET_P99_MS = 100
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = h.arguments(__doc__)
     p.add_argument("--commands", type=int, default=200)
     p.add_argument("--bursts", type=int, default=5, help="bursts while the sync runs (at most)")
-    p.add_argument("--invoices", type=int, default=100_000)
-    p.add_argument("--contacts", type=int, default=20_000)
-    p.add_argument("--payments", type=int, default=50_000)
     p.add_argument("--limit", type=float, default=600)
     p.add_argument("--backlog", type=int, default=h.BACKLOG,
                    help=f"the daemon's listen backlog (default {h.BACKLOG}, what `xero-syncd run` uses)")
@@ -185,15 +182,12 @@ async def main(argv: list[str] | None = None) -> dict:
     import full_sync
 
     emu = full_sync.start_emulator(args)
-    try:
-        result = await asyncio.wait_for(full_sync.first_sync(emu, args, during=lambda app: bursts(app, args)),
-                                        timeout=args.limit + 300)
-    finally:
-        emu.stop()
-    result = {"benchmark": "slack_load", "commands": args.commands, "backlog": args.backlog, **result}
-    show(result)
-    print(f"  -> {h.write_result('slack_load', result).relative_to(h.ROOT)}")
-    return result
+
+    async def work() -> dict:
+        result = await full_sync.first_sync(emu, args, during=lambda app: bursts(app, args))
+        return {"benchmark": "slack_load", "commands": args.commands, "backlog": args.backlog, **result}
+
+    return await h.measured("slack_load", emu, work(), show, limit=args.limit + 300)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from daemon.core.settings import VARIABLES
+from daemon.core.settings import VARIABLES, Settings
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 EVENTS_URL = "https://YOUR-HOST/slack/events"
@@ -67,6 +67,8 @@ def test_example_defaults_are_the_defaults_the_settings_use():
     for name, (default, _) in VARIABLES.items():
         if default:
             assert f"#{name}={default}\n" in text, name
+    derived = Settings.from_env({"XERO_CLIENT_ID": "i", "XERO_CLIENT_SECRET": "s", "SLACK_SIGNING_SECRET": "s"})
+    assert f"#XERO_SCOPES={' '.join(derived.xero_scopes)}\n" in text  # the scopes the default entities need
 
 
 @pytest.fixture

@@ -5,10 +5,23 @@ import io
 import json
 import logging
 import warnings
+from contextlib import contextmanager
+from typing import Iterator
 
 import structlog
 
 from daemon.core import logs
+
+
+@contextmanager
+def captured(*, json_lines: bool) -> Iterator[io.StringIO]:
+    """What is logged meanwhile (at info and above), in the format asked; the suite's own logging afterwards."""
+    out = io.StringIO()
+    logs.configure("info", json=json_lines, file=out, cache=False)
+    try:
+        yield out
+    finally:
+        logs.configure("warning", json=False, cache=False)
 
 
 def _lines(out: io.StringIO) -> list[dict]:
@@ -16,9 +29,7 @@ def _lines(out: io.StringIO) -> list[dict]:
 
 
 def test_our_events_and_the_libraries_lines_are_all_json():
-    out = io.StringIO()
-    logs.configure("info", json=True, file=out, cache=False)
-    try:
+    with captured(json_lines=True) as out:
         structlog.get_logger("daemon.test").info("sync.run_finished", records=3)
         logging.getLogger("aiohttp.server").error("Error handling request")
         logging.getLogger("xero_syncd.slack_bolt").warning("bolt says %s", "hello")
@@ -29,8 +40,6 @@ def test_our_events_and_the_libraries_lines_are_all_json():
             raise ValueError("boom")
         except ValueError:
             logging.getLogger("asyncio").exception("Task exception was never retrieved")
-    finally:
-        logs.configure("warning", json=False, cache=False)
     lines = _lines(out)
     assert [(line["logger"], line["level"]) for line in lines] == [
         ("daemon.test", "info"), ("aiohttp.server", "error"), ("xero_syncd.slack_bolt", "warning"),
@@ -42,26 +51,18 @@ def test_our_events_and_the_libraries_lines_are_all_json():
 
 
 def test_a_secret_passed_as_a_field_is_redacted_from_a_library_line_too():
-    out = io.StringIO()
-    logs.configure("info", json=True, file=out, cache=False)
-    try:
+    with captured(json_lines=True) as out:
         structlog.get_logger("daemon.test").info("xero.token_refreshed", refresh_token="rt-SECRET")
         logging.getLogger("some.library").info("extra fields", extra={"access_token": "at-SECRET"})
-    finally:
-        logs.configure("warning", json=False, cache=False)
     assert "SECRET" not in out.getvalue()
 
 
 def test_the_console_renderer_formats_exceptions_itself():
-    out = io.StringIO()
-    logs.configure("info", json=False, file=out, cache=False)
-    try:
+    with captured(json_lines=False) as out:
         try:
             raise RuntimeError("kaboom")
         except RuntimeError:
             structlog.get_logger("daemon.test").exception("slack.command_failed")
-    finally:
-        logs.configure("warning", json=False, cache=False)
     text = out.getvalue()
     assert "slack.command_failed" in text and "RuntimeError" in text and "kaboom" in text
     assert not text.lstrip().startswith("{")

@@ -86,19 +86,22 @@ async def test_an_expired_state_changes_nothing(daemon, emulator):
     assert await snapshot(daemon) == before
 
 
-async def test_access_denied_shows_a_clear_page_and_changes_nothing(daemon, emulator):
+async def refused(daemon, **answer: str) -> str:
+    """Start a flow, come back to our callback with Xero's `answer` (and the flow's state), see it refused with
+    nothing changed; the page shown."""
     _, query = await start(daemon, daemon.service.connect_link("U1"))
     before = await snapshot(daemon)
-    resp = await daemon.client.get("/oauth/callback", params={"error": "access_denied", "state": query["state"][0]})
-    assert resp.status == 400 and "you declined access" in await resp.text()
+    resp = await daemon.client.get("/oauth/callback", params={**answer, "state": query["state"][0]})
+    assert resp.status == 400
     assert await snapshot(daemon) == before
+    return await resp.text()
+
+
+async def test_access_denied_shows_a_clear_page_and_changes_nothing(daemon, emulator):
+    assert "you declined access" in await refused(daemon, error="access_denied")
 
 
 async def test_a_failed_code_exchange_changes_nothing_and_leaks_no_secret(daemon, emulator):
-    _, query = await start(daemon, daemon.service.connect_link("U1"))
-    before = await snapshot(daemon)
-    resp = await daemon.client.get("/oauth/callback", params={"code": "not-a-real-code", "state": query["state"][0]})
-    page = await resp.text()
-    assert resp.status == 400 and "Connecting to Xero failed" in page
+    page = await refused(daemon, code="not-a-real-code")
+    assert "Connecting to Xero failed" in page
     assert "emulator-secret" not in page and "not-a-real-code" not in page
-    assert await snapshot(daemon) == before

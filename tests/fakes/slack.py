@@ -112,19 +112,24 @@ class FakeSlack:
     def thread(self, ts: str) -> list[Call]:
         return [c for c in self.posts if c.thread_ts == ts]
 
-    async def wait_for(self, predicate: Callable[["FakeSlack"], object], timeout: float = 10.0):
-        """Wait (real I/O) until `predicate(self)` is truthy; return its value."""
+    async def wait_for(self, predicate: Callable[["FakeSlack"], object], what: str, timeout: float = 10.0):
+        """Wait (real I/O) until `predicate(self)` is truthy; return its value. Fails naming `what` after `timeout`
+        real seconds."""
         async def until() -> object:
             while True:
                 self._arrived.clear()
                 if value := predicate(self):
                     return value
                 await self._arrived.wait()
-        return await asyncio.wait_for(until(), timeout)
+        try:
+            return await asyncio.wait_for(until(), timeout)
+        except TimeoutError:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what} at the fake Slack") from None
 
     async def response(self, tag: str, n: int = 1, timeout: float = 10.0) -> Call:
         """The n-th response_url post for this tag, once it arrives."""
-        found = await self.wait_for(lambda s: len(s.responses(tag)) >= n and s.responses(tag), timeout)
+        found = await self.wait_for(lambda s: len(s.responses(tag)) >= n and s.responses(tag),
+                                    f"answer {n} to {tag}", timeout)
         return found[n - 1]
 
     # -- the server ----------------------------------------------------------------------------------------------

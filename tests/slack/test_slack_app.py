@@ -36,7 +36,7 @@ async def test_without_a_bot_token_commands_work_and_alerts_are_logged(make_daem
 
 async def test_socket_mode_connects_at_start_and_closes_at_shutdown(make_daemon, settings, slack):
     daemon = await make_daemon(settings_=replace(settings, slack_signing_secret=None, slack_app_token="xapp-test"))
-    await slack.wait_for(lambda s: [c for c in s.calls if c.method == "apps.connections.open"])
+    await slack.wait_for(lambda s: [c for c in s.calls if c.method == "apps.connections.open"], "Socket Mode to connect")
     assert (await daemon.client.post("/slack/events", data=b"")).status == 404  # no public endpoint needed
     await daemon.client.close()  # the shutdown closes the handler (and its retrying connect) cleanly
 

@@ -215,7 +215,7 @@ async def test_no_secret_reaches_a_reply(daemon, emulator, slack):
     await connected(daemon, emulator)
     for text in ("status", "test", "sync Demo Company (NZ)", "help"):
         await command(daemon, slack, text)
-    await slack.wait_for(lambda s: len(s.responses()) >= 3)
+    await slack.wait_for(lambda s: len(s.responses()) >= 3, "three answers")
     await daemon.flush()
     seen = "\n".join(c.everything() for c in slack.calls)
     grant = await daemon.store.grants.get((await daemon.store.orgs.list())[0].grant_id)
