@@ -174,6 +174,8 @@ async def test_any_replica_takes_any_request(postgres_url, tmp_path):
                                       " 'success'", 1), "the webhook's sync", timeout=60)
             queued = [_logged(d, "webhook.received")[-1]["queued"] for d in daemons]
             assert sorted(queued) == [0, 1], queued  # one replica queued the event; the other knew it already
+            # the run is recorded before its lease is given back (with the next slot): wait for that too
+            await eventually(lambda: _idle(db), "the webhook's sync to give its lease back", timeout=60)
 
             emulator.control("/_control/faults", "POST", {"kind": "slow", "tenant_id": tenant, "entity": "Invoices",
                                                          "count": 1, "delay": 3})
