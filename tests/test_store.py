@@ -79,17 +79,21 @@ async def test_upsert_is_idempotent_and_never_goes_back_a_version(store, databas
     assert held["status"] == "VOIDED" and held["data"] == {"v": 2}
 
 
-async def test_watermark_advances_only_with_the_last_page_and_never_backwards(store):
+async def test_a_watermark_rides_on_the_last_page_unless_the_org_was_reset_since_the_run_began(store):
     await _org(store)
     run = await store.runs.start("t1", "manual", 1.0)
     rows = [Row("a", None, 5000, "{}")]
     await store.records.store_page("t1", "Contacts", rows, run_id=run, now=1.0)
     assert await store.records.watermarks("t1") == {}
-    await store.records.store_page("t1", "Contacts", rows, run_id=run, now=1.0, watermark_ms=5000)
-    await store.records.store_page("t1", "Contacts", [], run_id=run, now=1.0, watermark_ms=3000)
+    await store.records.store_page("t1", "Contacts", rows, run_id=run, now=1.0, watermark_ms=5000, resets=0)
     assert await store.records.watermarks("t1") == {"Contacts": 5000}
-    await store.records.reset_watermarks("t1", ["Contacts"], None)
-    assert await store.records.watermarks("t1") == {"Contacts": None}
+    async with store.transaction() as tx:  # /xero reset while the run goes on
+        await store.records.reset_watermarks("t1", ["Contacts"], None, tx)
+        await store.orgs.reset(tx, "t1", 2.0, None)
+    await store.records.store_page("t1", "Contacts", rows, run_id=run, now=3.0, watermark_ms=9000, resets=0)
+    assert await store.records.watermarks("t1") == {"Contacts": None}  # the reset wins over the run begun before it
+    await store.records.store_page("t1", "Contacts", rows, run_id=run, now=4.0, watermark_ms=9000, resets=1)
+    assert await store.records.watermarks("t1") == {"Contacts": 9000}  # a run begun after it writes its mark
 
 
 async def test_vanished_records_are_marked_deleted_not_dropped(store, database_url):

@@ -11,8 +11,8 @@ from clock import Clock, SystemClock
 from . import routes_api, routes_control, routes_identity
 from .config import EmulatorConfig
 from .emulator import Emulator
-from .faults import truncated
-from .keys import DROPPED, EMULATOR, TRUNCATE
+from .faults import reshaped, truncated
+from .keys import DROPPED, EMULATOR, RESHAPE, TRUNCATE
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -25,6 +25,8 @@ async def record_calls(request: web.Request, handler: Handler) -> web.StreamResp
     status = 0
     try:
         response = await handler(request)
+        if request.get(RESHAPE) and isinstance(response, web.Response) and response.status == 200:
+            response = await reshaped(request[RESHAPE], response)
         if request.get(TRUNCATE) and isinstance(response, web.Response) and response.body:
             response = await truncated(request, bytes(response.body), dict(response.headers))
         status = 0 if request.get(DROPPED) else response.status

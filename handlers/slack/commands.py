@@ -85,8 +85,8 @@ async def _status(ctx: Ctx, args: str) -> Reply:
 
 async def _reset(ctx: Ctx, args: str) -> Reply:
     query, since = parse_reset(args, ctx.clock.now().date())
-    org = await ctx.service.reset(query, since)
-    return replies.reset_reply(org, org.sync_from)
+    report = await ctx.service.reset(query, since)
+    return replies.reset_reply(report.org, report.org.sync_from, running=report.running)
 
 
 async def _disable(ctx: Ctx, args: str) -> Reply:
