@@ -53,7 +53,7 @@ from daemon.xero.pacing import Pacer
 from daemon.xero.tokens import TokenManager
 from handlers import health, oauth, webhooks
 from handlers import metrics as metrics_handler
-from handlers.slack import bolt
+from handlers.slack import bolt, door
 from handlers.slack.commands import Ctx
 from storage import Store
 
@@ -94,7 +94,7 @@ def _routes(app: web.Application) -> None:
     app.router.add_get("/oauth/callback", oauth.callback)
     app.router.add_post("/webhooks/xero", webhooks.receive)
     if app[SETTINGS].slack_signing_secret:
-        app.router.add_post("/slack/events", bolt.events)
+        app.router.add_post("/slack/events", door.events)
 
 
 def _notifier(app: web.Application) -> Notifier:

@@ -16,8 +16,9 @@ UPSERT = (
     " ON CONFLICT (tenant_id, entity, xero_id) DO UPDATE SET status = excluded.status,"
     " updated_ms = excluded.updated_ms, data = excluded.data, synced_at = excluded.synced_at, deleted = 0"
     " WHERE excluded.updated_ms > records.updated_ms OR records.deleted = 1"
-    " OR (excluded.updated_ms = records.updated_ms AND excluded.data IS DISTINCT FROM records.data)"
-)
+    " OR ((excluded.updated_ms = records.updated_ms OR excluded.updated_ms = 0 OR records.updated_ms = 0)"
+    " AND excluded.data IS DISTINCT FROM records.data)"
+)  # updated_ms 0: a date not to be trusted (none, or beyond Xero's time): what was read last is kept if it differs
 _VALUES = " VALUES (?, ?, ?, ?, ?, ?, ?)"
 # A page is upserted a few hundred rows per statement, not one statement per row: SQLite releases Python's GIL
 # around every statement step, and with the next page being decoded on another thread, a per-row statement waited

@@ -48,6 +48,7 @@ async def replicas(postgres_url: str, tmp_path, n: int, orgs: int, **extra: str)
     # Slots a month apart: no org's own slot comes during the test, only the cycles the test makes due at once
     settings = {"DATABASE_URL": postgres_url, "SYNC_INTERVAL": str(30 * 86400), "SYNC_LEASE": str(LEASE),
                 "SYNC_CONCURRENCY": "3", "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": slack.api_url,
+                "SLACK_RESPONSE_URL_PREFIXES": slack.response_prefix,
                 "SLACK_ALERT_CHANNEL": CHANNEL, "LOG_LEVEL": "info", **extra}
     daemons = [DaemonProcess(emulator, tmp_path, log=tmp_path / f"daemon{i}.log", **settings) for i in range(n)]
     for daemon in daemons[1:]:

@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import os
 
 import pytest
 
@@ -140,3 +141,20 @@ async def test_a_write_cancelled_at_any_moment_leaves_the_connection_usable(stor
         await asyncio.gather(task, return_exceptions=True)
         await write("after")  # raises "cannot start a transaction within a transaction" if one was left open
         assert (await store.orgs.get("t1")).name == "name after"
+
+
+async def test_the_database_its_wal_and_the_key_are_private_whatever_the_umask(tmp_path):
+    data = tmp_path / "fresh" / "data"
+    previous = os.umask(0)  # the most permissive an operator's shell could have
+    try:
+        key = load_or_create_key(data)
+        store = await Store.open(f"sqlite:///{data}/xero-syncd.db", Secrets([key]))
+        await store.orgs.update("nobody", 0.0, name="x")  # a write: SQLite creates its -wal and -shm
+        files = sorted(p.name for p in data.iterdir())
+        modes = {name: (data / name).stat().st_mode & 0o777 for name in files}
+        await store.close()
+    finally:
+        os.umask(previous)
+    assert files == ["secret.key", "xero-syncd.db", "xero-syncd.db-shm", "xero-syncd.db-wal"]
+    assert set(modes.values()) == {0o600}, modes
+    assert data.stat().st_mode & 0o777 == 0o700 and (tmp_path / "fresh").stat().st_mode & 0o777 == 0o700

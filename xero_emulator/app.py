@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from email.utils import formatdate
 
 from aiohttp import web
 
@@ -30,6 +31,7 @@ async def record_calls(request: web.Request, handler: Handler) -> web.StreamResp
         if request.get(TRUNCATE) and isinstance(response, web.Response) and response.body:
             response = await truncated(request, bytes(response.body), dict(response.headers))
         status = 0 if request.get(DROPPED) else response.status
+        response.headers["Date"] = formatdate(request.app[EMULATOR].clock.time(), usegmt=True)  # Xero's time
         return response
     except web.HTTPException as err:
         status = err.status
