@@ -29,6 +29,13 @@ def numbered(sql: str) -> str:
     return re.sub(r"\?", lambda _: f"${next(counter)}", sql)
 
 
+def _safe(params: Iterable[Any]) -> list[Any]:
+    """PostgreSQL's text cannot hold NUL (SQLite's can): a NUL in a string parameter (a forged OAuth state, a
+    webhook's tenant id, a name from Xero) is sent as U+FFFD, so such input matches nothing and is stored readably,
+    instead of failing the request with an encoding error."""
+    return [p.replace("\x00", "\ufffd") if type(p) is str and "\x00" in p else p for p in params]
+
+
 def _changed(status: str) -> int:
     """Rows changed, from a command tag such as "UPDATE 3" or "INSERT 0 1"."""
     last = status.rsplit(" ", 1)[-1]
@@ -70,10 +77,10 @@ class PostgresDatabase:
             return await run_plan_async(plan, tx)
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
-        return await self.pool.fetch(numbered(sql), *params)
+        return await self.pool.fetch(numbered(sql), *_safe(params))
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
-        return await self.pool.fetchrow(numbered(sql), *params)
+        return await self.pool.fetchrow(numbered(sql), *_safe(params))
 
     @asynccontextmanager
     async def migrating(self) -> AsyncIterator[None]:
@@ -94,10 +101,10 @@ class PgTx:
         self._conn = conn
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
-        return _changed(await self._conn.execute(numbered(sql), *params))
+        return _changed(await self._conn.execute(numbered(sql), *_safe(params)))
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
-        return await self._conn.fetch(numbered(sql), *params)
+        return await self._conn.fetch(numbered(sql), *_safe(params))
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
-        return await self._conn.fetchrow(numbered(sql), *params)
+        return await self._conn.fetchrow(numbered(sql), *_safe(params))
