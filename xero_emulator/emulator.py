@@ -161,9 +161,10 @@ class Emulator(RecordControl):
         self.calls.clear()
 
     def inject_fault(self, kind: str, *, tenant_id: str | None = None, entity: str | None = None,
-                     count: int | None = 1, fraction: float | None = None, delay: float | None = None) -> Fault:
+                     count: int | None = 1, fraction: float | None = None, delay: float | None = None,
+                     after: int = 0) -> Fault:
         return self.faults.add(kind, tenant_id=tenant_id, entity=entity, count=count, fraction=fraction,
-                               delay=delay)
+                               delay=delay, after=after)
 
     def clear_faults(self) -> None:
         self.faults.clear()

@@ -90,7 +90,7 @@ async def auto_approve(request: web.Request, emu: Emulator, body: dict) -> dict:
 
 
 async def add_fault(request: web.Request, emu: Emulator, body: dict) -> dict:
-    fields = {k: body[k] for k in ("tenant_id", "entity", "count", "fraction", "delay") if k in body}
+    fields = {k: body[k] for k in ("tenant_id", "entity", "count", "fraction", "delay", "after") if k in body}
     return emu.inject_fault(str(body.get("kind", "")), **fields).to_json()
 
 
