@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench install clean
+.PHONY: run test bench docs install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,9 @@ bench: $(STAMP)
 	$(BIN)/python bench/incremental_sync.py
 	$(BIN)/python bench/many_orgs.py
 	$(BIN)/python bench/slack_load.py
+
+docs: $(STAMP)  # docs/slack.md: what the daemon says in Slack, written by driving it (the test checks it)
+	UPDATE_DOCS=1 $(BIN)/python -m pytest -q tests/slack/test_slack_doc.py -k sqlite
 
 clean:
 	rm -rf $(VENV) build *.egg-info

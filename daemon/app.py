@@ -101,7 +101,7 @@ def _notifier(app: web.Application) -> Notifier:
     settings = app[SETTINGS]
     if settings.slack_alert_channel and app[SLACK_CLIENT].token:
         return SlackNotifier(app[SLACK_OUTBOX], settings.slack_alert_channel, app[CLOCK],
-                             link_ttl=settings.reauth_link_ttl)
+                             link_ttl=settings.reauth_link_ttl, audit=settings.slack_audit)
     log.info("slack.alerts_logged_only", reason="SLACK_BOT_TOKEN and SLACK_ALERT_CHANNEL are both needed to post")
     return LogNotifier()
 

@@ -106,6 +106,11 @@ class Alerts:
             )
             await _queue(tx, messages, episode_id, now)
 
+    async def note(self, episode_id: int, now: float, messages: Iterable[Outgoing]) -> None:
+        """Queue messages in an episode's thread (someone pressed its Retry now) without changing it."""
+        async with self._db.transaction() as tx:
+            await _queue(tx, messages, episode_id, now)
+
     async def close(self, episode_id: int, now: float, reason: str, messages: Iterable[Outgoing]) -> bool:
         """Close an open episode and queue what it says; False when it was already closed."""
         async with self._db.transaction() as tx:

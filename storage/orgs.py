@@ -27,6 +27,7 @@ class Org:
     lease_owner: str | None
     lease_until: float | None
     resets: int  # how many times SYNC FROM DATE was reset (a run that started before the latest writes no mark)
+    timezone: str | None  # IANA, from Xero's Organisation.Timezone (None until the first sync reads it)
 
     @property
     def needs_reauth(self) -> bool:

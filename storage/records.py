@@ -32,9 +32,11 @@ _VANISHED = (
     "UPDATE records SET status = 'DELETED', deleted = 1, synced_at = synced_at"
     " WHERE tenant_id = ? AND entity = ? AND deleted = 0 AND xero_id NOT IN (SELECT value FROM {json_values})"
 )
-_COUNT_PAGE = (
-    "INSERT INTO run_entities (run_id, entity, changed, pages) VALUES (?, ?, ?, 1) ON CONFLICT (run_id, entity)"
-    " DO UPDATE SET changed = run_entities.changed + excluded.changed, pages = run_entities.pages + 1"
+_COUNT_PAGE = (  # a run's progress: records changed and read, pages read of the pages Xero said there are
+    "INSERT INTO run_entities (run_id, entity, changed, pages, records, page_count) VALUES (?, ?, ?, 1, ?, ?)"
+    " ON CONFLICT (run_id, entity) DO UPDATE SET changed = run_entities.changed + excluded.changed,"
+    " pages = run_entities.pages + 1, records = run_entities.records + excluded.records,"
+    " page_count = COALESCE(excluded.page_count, run_entities.page_count)"
 )
 
 
@@ -62,6 +64,7 @@ class Records:
     async def store_page(
         self, tenant_id: str, entity: str, rows: list[Row], *, run_id: int, now: float,
         watermark_ms: int | None = None, resets: int = 0, seen_all: Iterable[str] | None = None,
+        page_count: int | None = None,
     ) -> int:
         """Upsert one page, count it on the run, and (on the entity's last page) set its watermark, the time the
         next sync reads it from, unless the org was reset since the run began (`resets`: how many times it had
@@ -79,7 +82,7 @@ class Records:
                 changed += yield _upsert_rows(len(params) // 7), params
             if seen is not None:
                 changed += yield vanished, (tenant_id, entity, seen)
-            yield _COUNT_PAGE, (run_id, entity, changed)
+            yield _COUNT_PAGE, (run_id, entity, changed, len(rows), page_count)
             if watermark_ms is not None:
                 yield _MARK_UNLESS_RESET, (tenant_id, entity, watermark_ms, tenant_id, resets)
             return changed

@@ -12,6 +12,15 @@ ORPHANED = "the process running this sync stopped; another took the org over"
 
 
 @dataclass(frozen=True)
+class Progress:
+    """One entity of a run: records read and pages read so far, and the pages Xero said there are."""
+
+    records: int
+    pages: int
+    page_count: int | None
+
+
+@dataclass(frozen=True)
 class Run:
     id: int
     tenant_id: str
@@ -24,6 +33,9 @@ class Run:
     changed: dict[str, int] = field(default_factory=dict)
     owner: str | None = None  # the process that ran it (storage.Store.owner)
     notes: list[str] = field(default_factory=list)  # what it noticed without failing on it
+    started_by: str | None = None  # the Slack user who asked for it (manual syncs, retries)
+    current_entity: str | None = None  # the entity it is reading (or read last)
+    progress: dict[str, Progress] = field(default_factory=dict)
 
     @property
     def total_changed(self) -> int:
@@ -35,7 +47,7 @@ class Runs:
         self._db = db
         self._owner = owner  # recorded on the runs this process starts
 
-    async def start(self, tenant_id: str, trigger: str, now: float) -> int:
+    async def start(self, tenant_id: str, trigger: str, now: float, started_by: str | None = None) -> int:
         """Record a new run (the caller holds the org's lease, so a run of it still 'running' was left by a
         process that died: it is recorded as interrupted)."""
         async with self._db.transaction() as tx:
@@ -43,8 +55,8 @@ class Runs:
                 f"UPDATE runs SET outcome = 'interrupted', finished_at = ?, error = '{ORPHANED}'"
                 " WHERE tenant_id = ? AND outcome = 'running'", (now, tenant_id))
             row = await tx.fetchone(
-                "INSERT INTO runs (tenant_id, trigger, started_at, owner) VALUES (?, ?, ?, ?) RETURNING id",
-                (tenant_id, trigger, now, self._owner),
+                "INSERT INTO runs (tenant_id, trigger, started_at, owner, started_by) VALUES (?, ?, ?, ?, ?)"
+                " RETURNING id", (tenant_id, trigger, now, self._owner, started_by),
             )
             await tx.execute(
                 "UPDATE orgs SET last_attempted_at = ?, updated_at = ? WHERE tenant_id = ?", (now, now, tenant_id)
@@ -83,10 +95,23 @@ class Runs:
         row = await self._db.fetchone(sql + " ORDER BY id DESC LIMIT 1", params)
         return await self._with_changes(row) if row else None
 
+    async def reading(self, run_id: int, entity: str) -> None:
+        """The run has started reading `entity` (its progress; its pages are counted as they are stored)."""
+        async with self._db.transaction() as tx:
+            await tx.execute("UPDATE runs SET current_entity = ? WHERE id = ?", (entity, run_id))
+
+    async def history(self, tenant_id: str, limit: int) -> list[Run]:
+        """The org's latest `limit` runs, newest first."""
+        rows = await self._db.fetchall("SELECT * FROM runs WHERE tenant_id = ? ORDER BY id DESC LIMIT ?",
+                                       (tenant_id, limit))
+        return [await self._with_changes(row) for row in rows]
+
     async def _with_changes(self, row) -> Run:
-        entities = await self._db.fetchall("SELECT entity, changed FROM run_entities WHERE run_id = ?", (row["id"],))
-        changed = {r["entity"]: r["changed"] for r in entities}
+        entities = await self._db.fetchall(
+            "SELECT entity, changed, pages, records, page_count FROM run_entities WHERE run_id = ?", (row["id"],))
         return Run(
             row["id"], row["tenant_id"], row["trigger"], row["started_at"], row["finished_at"], row["outcome"],
-            row["api_calls"], row["error"], changed, row["owner"], json.loads(row["notes"] or "[]"),
+            row["api_calls"], row["error"], {r["entity"]: r["changed"] for r in entities}, row["owner"],
+            json.loads(row["notes"] or "[]"), row["started_by"], row["current_entity"],
+            {r["entity"]: Progress(r["records"], r["pages"], r["page_count"]) for r in entities},
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Any, Coroutine, TypeVar
+from typing import Any, Callable, Coroutine, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 from aiohttp import web
@@ -92,6 +92,19 @@ class Daemon:
                 raise AssertionError(f"the work waits on nothing within {horizon} clock seconds")
             await self.advance(deadline - self.clock.time())
 
+    async def until(self, done: Callable[[], T], what: str, *, horizon: float = 120.0) -> T:
+        """Advance the clock from one deadline to the next (within `horizon` clock seconds from now), letting the
+        work settle at each, until `done()` is true; what it returned."""
+        start = self.clock.time()
+        while True:
+            await self.settled()
+            if result := done():
+                return result
+            deadline = self.clock.next_deadline()
+            if deadline is None or deadline - start > horizon:
+                raise AssertionError(f"no {what} within {horizon} clock seconds")
+            await self.advance(deadline - self.clock.time())
+
     async def flush(self, *, limit: int = 200) -> None:
         """Move the clock through the Slack outbox's pacing and backoff until everything queued is sent."""
         outbox = self.app[SLACK_OUTBOX]
@@ -109,11 +122,12 @@ class Daemon:
 
 
 async def held_sync(daemon: Daemon, emulator: EmulatorHandle, tenant_id: str, *, entity: str = "Invoices",
-                    seconds: float = 30, trigger: Any = None) -> asyncio.Task:
+                    seconds: float = 30, trigger: Any = None, page: int = 1) -> asyncio.Task:
     """A manual sync of `tenant_id` (or the awaitable `trigger` starts) that Xero holds with a 429 (Retry-After
-    `seconds`) when it reaches `entity`: it waits on the clock, mid-run, until the test advances it."""
+    `seconds`) when it asks for `page` of `entity`: it waits on the clock, mid-run, until the test advances it."""
     emulator.state.clear_calls()
-    emulator.state.inject_fault("rate_limited", tenant_id=tenant_id, entity=entity, count=1, delay=seconds)
+    emulator.state.inject_fault("rate_limited", tenant_id=tenant_id, entity=entity, count=1, delay=seconds,
+                                after=page - 1)
     task = asyncio.ensure_future(trigger if trigger is not None else daemon.service.sync(tenant_id))
     await eventually(lambda: [c for c in emulator.api_calls(tenant_id) if c.status == 429],
                      f"the sync of {tenant_id} to be held by a 429")

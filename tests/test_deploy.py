@@ -121,3 +121,14 @@ def test_compose_runs_replicas_on_postgresql_behind_one_address():
     assert "ports" not in daemon and proxy["ports"] == ["8080:8080"]  # one address: the proxy
     [conf] = [v.split(":")[0] for v in proxy["volumes"]]
     assert "proxy_pass http://$replicas:8080" in (DEPLOY / conf).read_text()
+
+
+def test_the_manifests_and_the_readme_list_every_command_as_the_daemon_reads_it():
+    from handlers.slack.commands import COMMANDS
+
+    readme = (DEPLOY.parent / "README.md").read_text()
+    for name in ("slack-app-manifest.yaml", "slack-app-manifest.socket-mode.yaml"):
+        hint = _manifest(name)["features"]["slash_commands"][0]["usage_hint"]
+        assert [part.strip() for part in hint.split("|")] == [c.usage for c in COMMANDS.values()], name
+    for command in COMMANDS.values():
+        assert f"| `/xero {command.usage}` | {'admins' if command.admin else 'anyone'} |" in readme, command.usage

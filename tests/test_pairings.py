@@ -9,7 +9,8 @@ Each sync is held mid-run by Xero's 429 (Retry-After 30 s) on Invoices, after Co
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -29,7 +30,8 @@ async def synced(daemon, emulator):
 
 
 def _ms(day: date) -> int:
-    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp() * 1000)
+    """Midnight of `day` where the first org is (Auckland: a reset date means the org's own midnight)."""
+    return int(datetime(day.year, day.month, day.day, tzinfo=ZoneInfo("Pacific/Auckland")).timestamp() * 1000)
 
 
 @pytest.mark.parametrize("since", [date(2024, 7, 1), None], ids=["to a date", "to the whole history"])
@@ -47,7 +49,7 @@ async def test_a_reset_during_a_sync_wins(daemon, emulator, synced, since):
     emulator.state.clear_calls()
     await daemon.service.sync(synced)
     asked = {c.path.rsplit("/", 1)[1]: c.headers.get("If-Modified-Since") for c in emulator.api_calls(synced)}
-    assert asked["Contacts"] == asked["Invoices"] == ("2024-07-01T00:00:00Z" if since else None)
+    assert asked["Contacts"] == asked["Invoices"] == ("2024-06-30T12:00:00Z" if since else None)
 
 
 async def test_a_delete_during_a_sync_stops_it_and_its_caller_hears_why(daemon, emulator, synced, log_lines):

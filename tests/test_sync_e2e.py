@@ -84,11 +84,11 @@ async def test_reset_rereads_from_that_date_and_keeps_what_is_stored(daemon, emu
     before = await daemon.store.records.counts(tenant.tenant_id)
     await daemon.service.reset(tenant.name.lower()[:-1], date(2026, 6, 1))  # a name prefix, any case
     [status] = await daemon.service.status(tenant.tenant_id)
-    assert status.sync_from == 1780272000.0  # 2026-06-01T00:00:00Z
+    assert status.sync_from == 1780228800.0  # 2026-06-01 00:00 in Auckland (NZST): 2026-05-31T12:00:00Z
     emulator.state.clear_calls()
     await daemon.service.sync(tenant.tenant_id)
     invoice_calls = [c for c in emulator.api_calls(tenant.tenant_id) if _entity(c) == "Invoices"]
-    assert [_header(c, "If-Modified-Since") for c in invoice_calls] == ["2026-06-01T00:00:00Z"]  # what status said
+    assert [_header(c, "If-Modified-Since") for c in invoice_calls] == ["2026-05-31T12:00:00Z"]  # what status said
     assert await daemon.store.records.counts(tenant.tenant_id) == before
     [status] = await daemon.service.status(tenant.tenant_id)  # after a success: its start, less the overlap
     assert status.sync_from == daemon.clock.time() - 86400

@@ -34,6 +34,7 @@ VARIABLES: dict[str, tuple[str | None, str]] = {
     "SLACK_RESPONSE_URL_PREFIXES": ("https://hooks.slack.com/", "prefixes"),
     "SLACK_ALERT_CHANNEL": (None, "str"),
     "SLACK_ADMIN_USERS": ("", "list"),
+    "SLACK_AUDIT": ("on", "bool"),
     "PUBLIC_URL": ("http://localhost:8080", "url"),
     "HOST": ("127.0.0.1", "str"),
     "PORT": ("8080", "port"),
@@ -70,6 +71,7 @@ class Settings:
     slack_response_url_prefixes: tuple[str, ...]
     slack_alert_channel: str | None
     slack_admin_users: tuple[str, ...]
+    slack_audit: bool
     public_url: str
     host: str
     port: int
@@ -164,11 +166,18 @@ def _parse(name: str, raw: str, kind: str) -> object:
         return _parse_int(name, raw, kind)
     if kind == "entities":
         return _parse_entities(name, raw)
+    if kind == "bool":
+        if raw.lower() not in BOOLEANS:
+            raise SettingsError(name, f"must be on or off, got {raw!r}")
+        return BOOLEANS[raw.lower()]
     if kind == "loglevel":
         if raw.lower() not in ("debug", "info", "warning", "error"):
             raise SettingsError(name, f"must be one of debug, info, warning, error, got {raw!r}")
         return raw.lower()
     raise AssertionError(kind)
+
+
+BOOLEANS = {"on": True, "true": True, "yes": True, "1": True, "off": False, "false": False, "no": False, "0": False}
 
 
 def _parse_int(name: str, raw: str, kind: str) -> int:

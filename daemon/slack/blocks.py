@@ -1,14 +1,15 @@
 """Block Kit pieces and time in the user's terms, shared by command replies and alerts.
 
 Every message is a `Reply`: Block Kit blocks plus the plain-text fallback Slack shows in notifications and
-clients without blocks. Times read like "6/5/17 @ 3:51PM UTC, 2 hours ago"; in blocks they are wrapped in
-Slack's `<!date^…>` token so each reader sees their own time zone, with the UTC text as fallback.
+clients without blocks. Times are Slack's `<!date^…>` tokens, in the text as in the blocks (see `moment`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
+
+from daemon.core.zones import zone_of
 
 MAX_TEXT = 2900  # a section's text may hold 3,000 characters
 
@@ -16,6 +17,8 @@ MAX_TEXT = 2900  # a section's text may hold 3,000 characters
 CONNECT_ACTION = "connect_xero"
 REAUTH_ACTION = "reauthorize_xero"
 RETRY_ACTION = "retry_sync"
+SYNC_ACTION = "sync_now"
+ENABLE_ACTION = "enable_sync"
 DELETE_ACTION = "delete_confirm"
 CANCEL_DELETE_ACTION = "delete_cancel"
 
@@ -27,6 +30,10 @@ class Reply:
 
     def kwargs(self) -> dict:
         return {"text": self.text, "blocks": self.blocks} if self.blocks else {"text": self.text}
+
+
+def header(text: str) -> dict:
+    return {"type": "header", "text": {"type": "plain_text", "text": text[:150]}}
 
 
 def section(text: str) -> dict:
@@ -73,39 +80,34 @@ def _clip(text: str, limit: int = MAX_TEXT) -> str:
 
 
 # -- time ------------------------------------------------------------------------------------------------------
-def stamp(ts: float) -> str:
-    """6/5/17 @ 3:51PM UTC"""
-    d = datetime.fromtimestamp(ts, UTC)
-    return f"{d.month}/{d.day}/{d:%y} @ {d.hour % 12 or 12}:{d:%M}{d:%p} UTC"
+# Times are Slack date tokens: each reader sees them in their own zone and locale, and "ago" stays true however old
+# the message is. The fallback (clients that cannot render a token, and the demo console's plain text) is the time
+# in the organisation's own zone, day before month: "Tue 24 Nov 2026, 10:00 PM NZDT".
+def moment(ts: float | None, tz: str | None = None, *, never: str = "never") -> str:
+    """When something happened or will: the date, the time, and how long ago (or how soon)."""
+    if ts is None:
+        return never
+    return f"<!date^{int(ts)}^{{date_short_pretty}} at {{time}} ({{ago}})|{local(ts, tz)}>"
 
 
-def ago(ts: float, now: float) -> str:
-    seconds = now - ts
-    future, seconds = seconds < 0, abs(seconds)
+def since(ts: float | None, tz: str | None = None, *, never: str = "the whole history") -> str:
+    """A point to read from (SYNC FROM DATE): the date and time, no "ago"."""
+    if ts is None:
+        return never
+    return f"<!date^{int(ts)}^{{date_long_pretty}} at {{time}}|{local(ts, tz)}>"
+
+
+def local(ts: float, tz: str | None = None) -> str:
+    """The org's own time, day before month, its zone named: "Tue 24 Nov 2026, 10:00 PM NZDT"."""
+    d = datetime.fromtimestamp(ts, zone_of(tz))
+    return f"{d:%a} {d.day} {d:%b %Y}, {d.hour % 12 or 12}:{d:%M} {d:%p} {d.tzname()}"
+
+
+def duration(seconds: float) -> str:
+    if seconds < 10:
+        return f"{seconds:.1f} s"
     if seconds < 60:
-        return "just now" if not future else "in under a minute"
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size:
-            n = int(seconds // size)
-            words = f"{n} {unit}{'' if n == 1 else 's'}"
-            return f"in {words}" if future else f"{words} ago"
-    raise AssertionError
-
-
-def when(ts: float | None, now: float, *, never: str = "never") -> str:
-    """Plain text: '6/5/17 @ 3:51PM UTC, 2 hours ago'."""
-    return never if ts is None else f"{stamp(ts)}, {ago(ts, now)}"
-
-
-def rich_when(ts: float | None, now: float, *, never: str = "never") -> str:
-    """mrkdwn: the same, with the date in each reader's own time zone."""
-    if ts is None:
-        return never
-    return f"<!date^{int(ts)}^{{date_num}} @ {{time}}|{stamp(ts)}>, {ago(ts, now)}"
-
-
-def day(ts: float | None, *, never: str = "the whole history") -> str:
-    if ts is None:
-        return never
-    d = datetime.fromtimestamp(ts, UTC)
-    return f"{d.month}/{d.day}/{d:%y} ({d:%Y-%m-%d})"
+        return f"{seconds:.0f} s"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min {int(seconds % 60)} s"
+    return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60)} min"

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from collections import deque
+from typing import TYPE_CHECKING
 
 import structlog
 
@@ -21,6 +23,9 @@ from daemon.slack.wording import alerts as say
 from storage.alerts import Episode, Outgoing
 from storage.orgs import Org
 from storage.runs import Run
+
+if TYPE_CHECKING:  # the sync layer defines what an audit event is; this layer only posts it
+    from daemon.sync.notifier import Audit
 
 log = structlog.get_logger(__name__)
 
@@ -33,19 +38,23 @@ def _guarded(method):
     async def guarded(self, *args, **kwargs):
         try:
             async with self._lock:
-                await method(self, *args, **kwargs)
+                return await method(self, *args, **kwargs)
         except Exception:  # an alert must never break a sync or a consent flow
             log.exception("alert.failed", notice=method.__name__)
+            return None
     return guarded
 
 
 class SlackNotifier:
-    def __init__(self, outbox: Outbox, channel: str, clock: Clock, *, link_ttl: int = 7 * 86400) -> None:
+    def __init__(self, outbox: Outbox, channel: str, clock: Clock, *, link_ttl: int = 7 * 86400,
+                 audit: bool = True) -> None:
         self._outbox = outbox
         self._channel = channel
         self._clock = clock
         self._link_days = max(1, link_ttl // 86400)
+        self._audit = audit
         self._lock = asyncio.Lock()
+        self._threaded: deque[int] = deque(maxlen=256)  # runs whose outcome an alert's thread told, with who asked
 
     @_guarded
     async def sync_failed(self, org: Org, run: Run, *, reauth_url: str | None, resumes_at: float | None) -> None:
@@ -56,7 +65,7 @@ class SlackNotifier:
         repo, now = self._outbox.repo, self._clock.time()
         episode = await repo.open_episode(org.tenant_id)
         if episode is None:
-            alert = say.alert(org, kind, error, now, opened=run.started_at, failures=1, reauth_url=reauth_url,
+            alert = say.alert(org, kind, error, opened=run.started_at, failures=1, reauth_url=reauth_url,
                               resumes_at=resumes_at, link_days=self._link_days)
             message = Outgoing(self._channel, "post", alert.text, alert.blocks, anchors=True)
             opened = await repo.start_episode(org.tenant_id, self._channel, kind, now, run.id, error, [message],
@@ -65,43 +74,66 @@ class SlackNotifier:
             log.info("alert.opened" if opened else "alert.opened_elsewhere", tenant_id=org.tenant_id, kind=kind,
                      run_id=run.id)
         else:
-            await self._repeat(org, episode, kind, error, run.id, reauth_url, resumes_at)
+            await self._repeat(org, episode, kind, error, run, reauth_url, resumes_at)
         self._outbox.wake()
 
-    async def _repeat(self, org: Org, episode: Episode, kind: str, error: str | None, run_id: int,
+    async def _repeat(self, org: Org, episode: Episode, kind: str, error: str | None, run: Run,
                       reauth_url: str | None, resumes_at: float | None) -> None:
         """The thread hears a repeat, and the alert shows the count. A grant already known to need a person
         (its orgs fail together, or someone retries) only updates the alert: the thread has the link."""
         failures, now = episode.repeats + 2, self._clock.time()
-        alert = say.alert(org, kind, error, now, opened=episode.opened_at, failures=failures,
-                          reauth_url=reauth_url, resumes_at=resumes_at, link_days=self._link_days)
+        alert = say.alert(org, kind, error, opened=episode.opened_at, failures=failures, reauth_url=reauth_url,
+                          resumes_at=resumes_at, link_days=self._link_days)
         messages = [Outgoing(episode.channel, "update", alert.text, alert.blocks)]
         if not (kind == "reauth" and episode.kind == "reauth"):
-            note = say.repeat_note(kind, error, failures, now, reauth_url=reauth_url, resumes_at=resumes_at)
+            by = run.started_by if run.tenant_id == org.tenant_id else None
+            note = say.repeat_note(org, kind, error, failures, by=by, reauth_url=reauth_url, resumes_at=resumes_at)
             messages.insert(0, Outgoing(episode.channel, "reply", note.text, note.blocks))
-        await self._outbox.repo.repeat(episode.id, kind, run_id, error, now, messages)
-        log.info("alert.repeated", tenant_id=org.tenant_id, kind=kind, failures=failures, run_id=run_id)
+            if by:
+                self._threaded.append(run.id)
+        await self._outbox.repo.repeat(episode.id, kind, run.id, error, now, messages)
+        log.info("alert.repeated", tenant_id=org.tenant_id, kind=kind, failures=failures, run_id=run.id)
 
     @_guarded
     async def sync_succeeded(self, org: Org, run: Run) -> None:
+        """Closes the org's failure episode (the thread hears it, the alert reads resolved); a new org's first
+        sync is announced with what it brought."""
         episode = await self._outbox.repo.open_episode(org.tenant_id)
-        if episode is None:
-            return
-        note = say.recovered(org, episode, run.finished_at, self._clock.time())
-        await self._close(org, episode, "recovered", note)
+        if episode is not None:
+            await self._close(org, episode, "recovered", say.recovered(org, episode, run))
+            self._threaded.append(run.id)
+        if run.trigger == "connect":
+            await self._post(say.first_sync(org, run))
 
     @_guarded
-    async def orgs_connected(self, new: list[Org], reconnected: list[Org]) -> None:
-        announce = []
+    async def orgs_connected(self, new: list[Org], reconnected: list[Org], by: str | None) -> None:
+        """New orgs are announced; a re-authorized org that needed it closes its alert (edited to resolved, the
+        thread told). An org reconnected on the same grant that never failed is not news: nothing is posted."""
         for org in reconnected:
             episode = await self._outbox.repo.open_episode(org.tenant_id)
             if episode is not None and episode.kind == "reauth":
-                await self._close(org, episode, "reconnected", say.reconnected(org))
-            else:
-                announce.append(org)
-        if new or announce:
-            reply = say.connected(new, announce)
-            await self._outbox.put([Outgoing(self._channel, "post", reply.text, reply.blocks)])
+                await self._close(org, episode, "reconnected", say.reconnected(org, by))
+        if new:
+            await self._post(say.connected(new, by))
+
+    @_guarded
+    async def retry_pressed(self, org: Org, user: str) -> bool:
+        episode = await self._outbox.repo.open_episode(org.tenant_id)
+        if episode is None:
+            return False
+        note = say.retry_pressed(user)
+        await self._outbox.repo.note(episode.id, self._clock.time(), [Outgoing(episode.channel, "reply", note.text,
+                                                                                note.blocks)])
+        self._outbox.wake()
+        return True
+
+    @_guarded
+    async def audit(self, event: Audit) -> None:
+        log.info("audit", user=event.user, action=event.action, tenant_id=event.org.tenant_id, entity=event.entity)
+        if event.run is not None and event.run.id in self._threaded:  # its alert's thread said who, and how it went
+            return
+        if self._audit:
+            await self._post(say.audit(event))
 
     @_guarded
     async def credentials_refused(self, error: str) -> None:
@@ -119,6 +151,9 @@ class SlackNotifier:
                                                   [Outgoing(self._channel, "post", reply.text, reply.blocks)]):
             log.info("alert.closed", kind=CREDENTIALS)
             self._outbox.wake()
+
+    async def _post(self, reply: Reply) -> None:
+        await self._outbox.put([Outgoing(self._channel, "post", reply.text, reply.blocks)])
 
     async def _close(self, org: Org, episode: Episode, reason: str, note: Reply) -> None:
         now = self._clock.time()

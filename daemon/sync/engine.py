@@ -29,6 +29,7 @@ from daemon.core.tasks import TaskGroup
 from daemon.sync.outcomes import RunTally
 from daemon.xero.client import CallStats, XeroClient
 from daemon.xero.dates import if_modified_since, to_ms
+from daemon.xero.timezones import iana_zone
 from storage import Store
 from storage.orgs import Org
 from storage.records import Row
@@ -45,6 +46,7 @@ class Page:
     rows: list[Row]
     last: bool  # no page after this one
     odd_dates: int  # records dated beyond Xero's time
+    page_count: int | None = None  # how many pages Xero says there are (when it says)
 
 
 class SyncEngine:
@@ -66,6 +68,7 @@ class SyncEngine:
         for entity in self._entities:
             if only is not None and entity.name not in only:
                 continue
+            await self._store.runs.reading(run_id, entity.name)  # progress, for status in any process
             try:
                 if entity.paged:
                     since = None if reconcile else watermarks.get(entity.name)
@@ -97,7 +100,7 @@ class SyncEngine:
                     ahead = fetch(page + 1)
                 changed += await self._store.records.store_page(
                     org.tenant_id, entity.name, answer.rows, run_id=run_id, now=self._clock.time(),
-                    watermark_ms=mark_ms if answer.last else None, resets=org.resets,
+                    watermark_ms=mark_ms if answer.last else None, resets=org.resets, page_count=answer.page_count,
                 )
                 if answer.last:
                     _note_odd_dates(tally, entity, odd)
@@ -122,10 +125,19 @@ class SyncEngine:
         answer = await self._client.get(org.tenant_id, entity.name, params=dict(entity.params), stats=tally.stats,
                                         then=partial(decode_whole, entity, self._ceiling_ms(tally.stats)))
         _note_odd_dates(tally, entity, answer.odd_dates)
-        return await self._store.records.store_page(
+        changed = await self._store.records.store_page(
             org.tenant_id, entity.name, answer.rows, run_id=run_id, now=self._clock.time(),
-            seen_all=[row.xero_id for row in answer.rows],
+            seen_all=[row.xero_id for row in answer.rows], page_count=1,
         )
+        if entity.name == "Organisation":
+            await self._learn_time_zone(org, answer.rows)
+        return changed
+
+    async def _learn_time_zone(self, org: Org, rows: list[Row]) -> None:
+        """Dates are shown, and reset dates meant, in the org's own zone: Xero's `Organisation.Timezone`."""
+        zone = iana_zone(orjson.loads(rows[0].data).get("Timezone")) if rows else None
+        if zone and zone != org.timezone:
+            await self._store.orgs.update(org.tenant_id, self._clock.time(), timezone=zone)
 
     def _ceiling_ms(self, stats: CallStats) -> int:
         """The latest UpdatedDateUTC to trust: Xero's time (its last Date header) or ours, plus a tolerance."""
@@ -147,11 +159,9 @@ def decode_page(entity: Entity, page: int, ceiling_ms: int, payload: dict) -> Pa
     rows, odd = _encode(entity, items, ceiling_ms)
     pagination = payload.get("pagination")
     page_count = pagination.get("pageCount") if isinstance(pagination, dict) else None
-    if isinstance(page_count, int):
-        last = page >= page_count or not items
-    else:
-        last = len(items) < PAGE_SIZE
-    return Page(rows, last, odd)
+    if isinstance(page_count, int) and not isinstance(page_count, bool):
+        return Page(rows, page >= page_count or not items, odd, page_count)
+    return Page(rows, len(items) < PAGE_SIZE, odd)
 
 
 def decode_whole(entity: Entity, ceiling_ms: int, payload: dict) -> Page:

@@ -1,10 +1,15 @@
-"""Which org a user means: a tenant id or exact name, else a unique case-insensitive name prefix; with one org
-connected the argument may be left out. Ambiguous or unknown names get the candidates, never a guess."""
+"""What a user means: which org (a tenant id or exact name, else a unique case-insensitive name prefix; with one
+org connected it may be left out; ambiguous or unknown names get the candidates, never a guess), and the entity,
+date or count a command takes after it, each read as what it is."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from datetime import date
 from typing import Protocol, Sequence, TypeVar
 
+from daemon.core.entities import ENTITIES
 from daemon.core.errors import CommandError
 
 
@@ -34,5 +39,99 @@ def match_orgs(orgs: Sequence[O], query: str | None, *, many: bool = False) -> l
     return matches
 
 
-def listing(orgs: Sequence[Named]) -> str:
-    return ", ".join(f"{o.name} ({o.tenant_id})" for o in orgs)
+def listing(orgs: Sequence[Named], limit: int = 10) -> str:
+    shown = ", ".join(f"{o.name} ({o.tenant_id})" for o in orgs[:limit])
+    return shown + (f", and {len(orgs) - limit} more" if len(orgs) > limit else "")
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a command's words name: the org(s), and (when the command takes them) an entity, a date, a count."""
+
+    orgs: list
+    entity: str | None = None
+    day: date | None = None
+    count: int | None = None
+
+    @property
+    def org(self):
+        return self.orgs[0]
+
+
+def read_target(orgs: Sequence[O], text: str | None, *, many: bool = False, entity: bool = False,
+                day: bool = False, count: bool = False) -> Target:
+    """Read `[org] [entity] [date] [count]` (the parts a command takes), each as what it is: the org is the
+    longest run of leading words that names one, and what follows must be an entity, a date or a count. An error
+    says which word is wrong and why (a word that is not a date is not taken for part of an org's name)."""
+    words = (text or "").split()
+    errors: list[tuple[tuple[float, int], CommandError]] = []  # what was wrong, ranked by how telling it is
+    for k in range(len(words), -1, -1):
+        try:
+            chosen = match_orgs(orgs, " ".join(words[:k]) or None, many=many)
+        except CommandError as err:  # telling when what follows reads well: the fewest words for the org
+            readable = _extras(words[k:], entity, day, count, quiet=True) is not None
+            errors.append(((1, -k) if readable else (0, k), err))
+            continue
+        try:
+            return Target(chosen, *_extras(words[k:], entity, day, count))
+        except CommandError as err:  # most telling: the org is named and a word after it is not understood;
+            # with no org named, only a bad date is (`reset tomorrow`); a stray word is more likely a wrong name
+            telling = k > 0 or isinstance(err, NotADate)
+            errors.append(((2, k) if telling else (0.5, 0), err))
+    raise max(errors, key=lambda pair: pair[0])[1]
+
+
+class NotADate(CommandError):
+    """A word meant as a date that is not one."""
+
+
+def _extras(words: list[str], entity: bool, day: bool, count: bool, *, quiet: bool = False):
+    """(entity, date, count) from the words after the org's name; CommandError naming a word that is none."""
+    found: dict[str, object] = {}
+    for word in words:
+        kind, value = _what(word, entity, day, count)
+        if kind is None or kind in found:
+            if quiet:
+                return None
+            if kind is not None:
+                raise CommandError(f"`{_shown(word)}` is a second {KINDS[kind]}: this command takes one.")
+            raise _not_understood(word, entity, day, count)
+        found[kind] = value
+    return found.get("entity"), found.get("day"), found.get("count")
+
+
+def _what(word: str, entity: bool, day: bool, count: bool) -> tuple[str | None, object]:
+    if entity and (name := entity_named(word)):
+        return "entity", name
+    if day and re.fullmatch(r"\d{4}-\d{2}-\d{2}", word):
+        try:
+            return "day", date.fromisoformat(word)
+        except ValueError:
+            return None, None
+    if count and word.isdigit() and 0 < int(word) <= MAX_COUNT:
+        return "count", int(word)
+    return None, None
+
+
+def entity_named(word: str) -> str | None:
+    """The entity a word names: its name, any case, singular or plural (`invoice`, `Invoices`)."""
+    wanted = word.lower().rstrip("s")
+    return next((name for name in ENTITIES if name.lower().rstrip("s") == wanted), None)
+
+
+def _not_understood(word: str, entity: bool, day: bool, count: bool) -> CommandError:
+    shown = _shown(word)
+    if day and (re.search(r"\d", word) or word.lower() in ("today", "tomorrow", "yesterday", "now")):
+        return NotADate(f"`{shown}` is not a date I can read: write it as YYYY-MM-DD, e.g. 2024-07-01.")
+    takes = [what for what, taken in (("an entity (e.g. Invoices)", entity), ("a date (YYYY-MM-DD)", day),
+                                      (f"a number up to {MAX_COUNT}", count)) if taken]
+    after = " or ".join(takes) if takes else "nothing"
+    return CommandError(f"I don't understand `{shown}`: after the organisation this command takes {after}.")
+
+
+def _shown(word: str) -> str:
+    return word if len(word) <= 40 else word[:39] + "…"
+
+
+KINDS = {"entity": "entity", "day": "date", "count": "number"}
+MAX_COUNT = 50

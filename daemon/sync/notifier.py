@@ -1,8 +1,9 @@
-"""What the sync service tells the outside world. The Slack notifier posts these as alerts; `LogNotifier` only
-logs them (no Slack configured, and the default in tests that do not look at alerts)."""
+"""What the sync service tells the outside world. The Slack notifier posts these to the alert channel;
+`LogNotifier` only logs them (no Slack configured, and the default in tests that do not look at alerts)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 import structlog
@@ -13,16 +14,36 @@ from storage.runs import Run
 log = structlog.get_logger(__name__)
 
 
+@dataclass(frozen=True)
+class Audit:
+    """A change someone made, for the channel's audit trail: who (a Slack user id, or None for someone following a
+    link), what (connected, reset, disabled, enabled, deleted, synced), which org, and a detail."""
+
+    user: str | None
+    action: str
+    org: Org
+    entity: str | None = None  # the one entity a sync or a reset was about
+    since: float | None = None  # a reset's date (None: the whole history)
+    run: Run | None = None  # a manual sync's result
+
+
 class Notifier(Protocol):
     async def sync_failed(self, org: Org, run: Run, *, reauth_url: str | None, resumes_at: float | None) -> None:
         """A run failed. `reauth_url` is set for authorization failures; `resumes_at` when the daily limit is
         spent and the org is paused until then."""
 
     async def sync_succeeded(self, org: Org, run: Run) -> None:
-        """A run succeeded (the notifier decides whether that closes a failure episode)."""
+        """A run succeeded (the notifier decides whether that closes a failure episode, or is a first sync)."""
 
-    async def orgs_connected(self, new: list[Org], reconnected: list[Org]) -> None:
-        """The consent flow connected organisations."""
+    async def orgs_connected(self, new: list[Org], reconnected: list[Org], by: str | None) -> None:
+        """The consent flow connected organisations (`by`: the Slack user who asked for the link, if known)."""
+
+    async def retry_pressed(self, org: Org, user: str) -> bool:
+        """Someone pressed "Retry now" on the org's alert: True when its thread heard it (and so hears the
+        outcome: the retry is not repeated on the audit trail)."""
+
+    async def audit(self, event: Audit) -> None:
+        """Someone changed something."""
 
     async def credentials_refused(self, error: str) -> None:
         """Xero refused the app's own credentials: the operator's problem, told once until it is over."""
@@ -39,8 +60,15 @@ class LogNotifier:
     async def sync_succeeded(self, org: Org, run: Run) -> None:
         log.debug("alert.sync_succeeded", tenant_id=org.tenant_id, run_id=run.id)
 
-    async def orgs_connected(self, new: list[Org], reconnected: list[Org]) -> None:
-        log.info("alert.orgs_connected", new=[o.name for o in new], reconnected=[o.name for o in reconnected])
+    async def orgs_connected(self, new: list[Org], reconnected: list[Org], by: str | None) -> None:
+        log.info("alert.orgs_connected", new=[o.name for o in new], reconnected=[o.name for o in reconnected], by=by)
+
+    async def retry_pressed(self, org: Org, user: str) -> bool:
+        log.info("alert.retry_pressed", tenant_id=org.tenant_id, user=user)
+        return False
+
+    async def audit(self, event: Audit) -> None:
+        log.info("audit", user=event.user, action=event.action, tenant_id=event.org.tenant_id, entity=event.entity)
 
     async def credentials_refused(self, error: str) -> None:
         log.error("alert.credentials_refused", error=error)

@@ -101,7 +101,7 @@ class Outcomes:
 
     async def _paused(self, org: Org, run_id: int, tally: RunTally, err: XeroDailyLimitSpent) -> Run:
         resumes_at = self._clock.time() + err.retry_after
-        error = f"Xero's daily API limit is spent; syncing resumes after Retry-After ({int(err.retry_after)} s)"
+        error = "Xero's daily API limit for this organisation is spent"
         run = await self._finished(org, run_id, "paused", tally, error)
         await self._store.orgs.update(org.tenant_id, self._clock.time(), paused_until=resumes_at, last_error=error)
         await self._notifier.sync_failed(await self._org(org), run, reauth_url=None, resumes_at=resumes_at)

@@ -62,12 +62,14 @@ class SyncRuns:
     def running(self, tenant_id: str) -> bool:
         return tenant_id in self._running
 
-    async def sync(self, tenant_id: str, trigger: str, *, only: frozenset[str] | None = None) -> RunReport:
-        """Run a sync of one org now (of the entities in `only`, or all), or join the one already running."""
+    async def sync(self, tenant_id: str, trigger: str, *, only: frozenset[str] | None = None,
+                   by: str | None = None) -> RunReport:
+        """Run a sync of one org now (of the entities in `only`, or all; `by`: the Slack user who asked), or join
+        the one already running."""
         task = self._running.get(tenant_id)
         joined = task is not None
         if task is None:
-            task = self._tasks.start(self._leased(tenant_id, trigger, only), name=f"sync:{tenant_id}")
+            task = self._tasks.start(self._leased(tenant_id, trigger, only, by), name=f"sync:{tenant_id}")
             self._running[tenant_id] = task
             task.add_done_callback(lambda _: self._running.pop(tenant_id, None))
         run = await self._tasks.join(task)
@@ -86,7 +88,7 @@ class SyncRuns:
         task.cancel()
         await asyncio.wait({task})
 
-    async def _leased(self, tenant_id: str, trigger: str, only: frozenset[str] | None) -> Run:
+    async def _leased(self, tenant_id: str, trigger: str, only: frozenset[str] | None, by: str | None) -> Run:
         """Take the org's lease, run, keep the lease while running, and give it back."""
         lease_for = self._settings.sync_lease
         while not await self._store.orgs.take_lease(tenant_id, self._clock.time(), self._clock.time() + lease_for):
@@ -100,7 +102,7 @@ class SyncRuns:
         ran = False
         try:
             try:
-                run = await self._run(tenant_id, trigger, only, stop)
+                run = await self._run(tenant_id, trigger, only, by, stop)
             except asyncio.CancelledError:
                 if stop.why and me is not None and me.cancelling() <= 1:  # stopped for its own reason only
                     me.uncancel()
@@ -142,14 +144,15 @@ class SyncRuns:
                     run.cancel()
                 return
 
-    async def _run(self, tenant_id: str, trigger: str, only: frozenset[str] | None, stop: _Stop) -> Run:
+    async def _run(self, tenant_id: str, trigger: str, only: frozenset[str] | None, by: str | None,
+                   stop: _Stop) -> Run:
         org = await self._store.orgs.get(tenant_id)
         if org is None:
             raise OrgGone(tenant_id)
         started = self._clock.time()
         reconcile = only is None and org.last_reconcile_at is not None and (
             started - org.last_reconcile_at >= self._settings.reconcile_interval)
-        run_id = await self._store.runs.start(tenant_id, trigger, started)
+        run_id = await self._store.runs.start(tenant_id, trigger, started, started_by=by)
         tally = RunTally()
         with structlog.contextvars.bound_contextvars(tenant_id=tenant_id, run_id=run_id):
             try:

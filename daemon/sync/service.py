@@ -8,19 +8,21 @@ name prefix; may be left out with one org); bad input raises CommandError with a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import structlog
 
 from clock import Clock
 from daemon.core.entities import ENTITIES
-from daemon.core.errors import XeroAuthError, XeroError
+from daemon.core.errors import CommandError, XeroAuthError, XeroError
 from daemon.core.metrics import Metrics
 from daemon.core.settings import Settings
-from daemon.sync.matching import match_orgs
-from daemon.sync.notifier import Notifier
+from daemon.core.zones import zone_of
+from daemon.sync.matching import Target, match_orgs, read_target
+from daemon.sync.notifier import Audit, Notifier
 from daemon.sync.runs import RunReport, SyncRuns
 from daemon.sync.scheduler import Scheduler
+from daemon.sync.status import OrgStatus, build
 from daemon.sync.webhooks import WebhookInbox
 from daemon.xero.connection_test import ConnectionTest, TestResult
 from daemon.xero.consent import ConnectResult, Consent
@@ -34,20 +36,11 @@ log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
-class OrgStatus:
-    org: Org
-    last_run: Run | None
-    last_success: Run | None
-    sync_from: float | None
-    next_sync_at: float | None
-    records: dict[str, int]
-    running: bool
-
-
-@dataclass(frozen=True)
 class ResetReport:
     org: Org  # as it is after the reset
     running: bool  # a sync was running: it finishes with what it read, and the next one reads from the new date
+    since: float | None  # what the next sync reads from (None: the whole history)
+    entity: str | None  # the one entity reset (None: all)
 
 
 @dataclass(frozen=True)
@@ -87,7 +80,7 @@ class SyncService:
     async def complete_consent(self, *, state: str | None, code: str | None, error: str | None) -> ConnectResult:
         """Xero's redirect back: connect what was consented, say so, and sync the new orgs now."""
         result = await self._parts.consent.complete(state=state, code=code, error=error)
-        await self._parts.notifier.orgs_connected(result.new, result.reconnected)
+        await self._parts.notifier.orgs_connected(result.new, result.reconnected, result.by)
         self._parts.scheduler.wake()
         return result
 
@@ -109,60 +102,93 @@ class SyncService:
         self._parts.metrics.observe_orgs(await self._store.orgs.list())
         return self._parts.metrics.render(accept)
 
-    # -- which org ---------------------------------------------------------------------------------------------
+    # -- what a command names -----------------------------------------------------------------------------------
+    async def target(self, text: str | None, **takes: bool) -> Target:
+        """The org(s) and the entity, date or count `text` names (`takes` says which a command takes)."""
+        return read_target(await self._store.orgs.list(), text, **takes)
+
     async def resolve(self, query: str | None, *, many: bool = False) -> list[Org]:
         return match_orgs(await self._store.orgs.list(), query, many=many)
 
     async def one(self, query: str | None) -> Org:
         return (await self.resolve(query))[0]
 
+    async def find(self, tenant_id: str) -> Org | None:
+        """The org with this tenant id, if it is still connected (a button may outlive its org)."""
+        return await self._store.orgs.get(tenant_id) if tenant_id else None
+
     # -- the page's buttons ------------------------------------------------------------------------------------
-    async def sync(self, query: str | None, trigger: str = "manual") -> RunReport:
+    async def sync(self, query: str | None, trigger: str = "manual", *, user: str | None = None,
+                   entity: str | None = None, audit: bool = True) -> RunReport:
+        """Sync one org now (one entity of it, or all), or join the sync already running; a manual sync
+        someone asked for is on the audit trail with its result."""
         org = await self.one(query)
-        return await self._parts.runs.sync(org.tenant_id, trigger)
+        report = await self._parts.runs.sync(org.tenant_id, trigger, only=frozenset([entity]) if entity else None,
+                                             by=user)
+        if user is not None and audit:
+            await self._parts.notifier.audit(Audit(user, "synced", report.org, entity=entity, run=report.run))
+        return report
 
-    async def status(self, query: str | None = None) -> list[OrgStatus]:
-        return [await self._status(org) for org in await self.resolve(query, many=True)]
+    async def retry(self, tenant_id: str, user: str) -> RunReport:
+        """"Retry now" on an alert: the alert's thread hears who pressed it, then the outcome (a repeat, or the
+        recovery); with no alert open any more, it is a manual sync like any other."""
+        org = await self.one(tenant_id)
+        threaded = await self._parts.notifier.retry_pressed(org, user)
+        return await self.sync(org.tenant_id, user=user, audit=not threaded)
 
-    async def _status(self, org: Org) -> OrgStatus:
-        scheduled = org.enabled and not org.needs_reauth
-        next_at = max(org.next_sync_at or 0, org.paused_until or 0) if scheduled and org.next_sync_at else None
-        return OrgStatus(
-            org, await self._store.runs.latest(org.tenant_id),
-            await self._store.runs.latest(org.tenant_id, outcome="success"), org.sync_from, next_at,
-            await self._store.records.counts(org.tenant_id),
-            self._syncing(org),
-        )
+    async def status(self, query: str | None = None, *, orgs: list[Org] | None = None) -> list[OrgStatus]:
+        orgs = orgs if orgs is not None else await self.resolve(query, many=True)
+        orgs = [now for org in orgs if (now := await self._store.orgs.get(org.tenant_id)) is not None]
+        return [await build(self._store, org, running=self._syncing(org), overlap=self.settings.sync_overlap)
+                for org in orgs]
+
+    async def history(self, query: str | None, count: int = 10) -> tuple[Org, list[Run]]:
+        org = await self.one(query)
+        return org, await self._store.runs.history(org.tenant_id, count)
 
     def _syncing(self, org: Org) -> bool:
         """A sync of the org is running, here or in another process."""
         return self._parts.runs.running(org.tenant_id) or org.leased(self._clock.time())
 
-    async def test(self, query: str | None = None) -> list[TestResult]:
-        return [await self._parts.connection_test.check(org) for org in await self.resolve(query, many=True)]
+    async def test(self, query: str | None = None, *, orgs: list[Org] | None = None) -> list[TestResult]:
+        orgs = orgs if orgs is not None else await self.resolve(query, many=True)
+        return [await self._parts.connection_test.check(org) for org in orgs]
 
-    async def reset(self, query: str | None, since: date | None) -> ResetReport:
-        """The next sync re-reads everything modified since `since` (None: the whole history). Nothing stored is
-        deleted. A sync running meanwhile finishes with what it read, and moves nothing: the reset wins."""
+    async def reset(self, query: str | None, since: date | None, *, user: str | None = None,
+                    entity: str | None = None) -> ResetReport:
+        """The next sync re-reads everything modified since `since` (midnight in the org's time zone; None: the
+        whole history), for every entity or one. Nothing stored is deleted. A sync running meanwhile finishes
+        with what it read and moves nothing: the reset wins."""
         org = await self.one(query)
-        stamp = datetime(since.year, since.month, since.day, tzinfo=UTC).timestamp() if since else None
-        paged = [name for name in self.settings.sync_entities if ENTITIES[name].paged]
+        zone = zone_of(org.timezone)
+        today = datetime.fromtimestamp(self._clock.time(), zone).date()
+        if since is not None and since > today:
+            raise CommandError(f"{since} is in the future for {org.name} (its today is {today}, in its time zone "
+                               f"{org.timezone or 'UTC'}): SYNC FROM DATE must be today or earlier.")
+        stamp = datetime(since.year, since.month, since.day, tzinfo=zone).timestamp() if since else None
+        entities = [entity] if entity else [n for n in self.settings.sync_entities if ENTITIES[n].paged]
         async with self._store.transaction() as tx:
-            await self._store.records.reset_watermarks(org.tenant_id, paged, int(stamp * 1000) if stamp else None, tx)
-            await self._store.orgs.reset(tx, org.tenant_id, self._clock.time(), stamp)
-        log.info("sync.reset", tenant_id=org.tenant_id, since=str(since) if since else "all")
-        return ResetReport(await self._store.orgs.get(org.tenant_id) or org, self._syncing(org))
+            await self._store.records.reset_watermarks(org.tenant_id, entities, int(stamp * 1000) if stamp else None,
+                                                       tx)
+            if entity is None:  # SYNC FROM DATE is the org's; one entity's reset moves that entity only
+                await self._store.orgs.reset(tx, org.tenant_id, self._clock.time(), stamp)
+        log.info("sync.reset", tenant_id=org.tenant_id, since=str(since) if since else "all", entity=entity)
+        after = await self._store.orgs.get(org.tenant_id) or org
+        await self._parts.notifier.audit(Audit(user, "reset", after, entity=entity, since=stamp))
+        return ResetReport(after, self._syncing(org), stamp, entity)
 
-    async def set_enabled(self, query: str | None, enabled: bool) -> Org:
+    async def set_enabled(self, query: str | None, enabled: bool, *, user: str | None = None) -> Org:
         org = await self.one(query)
         await self._store.orgs.update(org.tenant_id, self._clock.time(), enabled=int(enabled))
         log.info("sync.enabled" if enabled else "sync.disabled", tenant_id=org.tenant_id)
         self._parts.scheduler.wake()
-        return await self._store.orgs.get(org.tenant_id) or org
+        after = await self._store.orgs.get(org.tenant_id) or org
+        await self._parts.notifier.audit(Audit(user, "enabled" if enabled else "disabled", after))
+        return after
 
-    async def delete(self, tenant_id: str) -> tuple[Org, list[str]]:
-        """Disconnect one org: remove the Xero connection, revoke the grant when no org uses it any more, delete
-        the org's stored data. Returns the org and any remote step that could not be done."""
+    async def delete(self, tenant_id: str, *, user: str | None = None) -> tuple[Org, list[str]]:
+        """Disconnect one org: stop its sync, remove the Xero connection, revoke the grant when no org uses it any
+        more, delete the org's stored data. Returns the org and any remote step that could not be done."""
         org = await self.one(tenant_id)
         await self._parts.runs.stop_for_deletion(org.tenant_id)  # its callers hear it was deleted while it synced
         problems = []
@@ -182,4 +208,5 @@ class SyncService:
             except (XeroError, XeroAuthError) as err:
                 problems.append(f"could not revoke the grant in Xero ({err})")
         log.info("sync.org_deleted", tenant_id=org.tenant_id, grant_revoked=grant_gone and not problems)
+        await self._parts.notifier.audit(Audit(user, "deleted", org))
         return org, problems

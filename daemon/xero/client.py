@@ -51,9 +51,11 @@ class RetryPolicy:
     base: float = 1.0
     cap: float = 60.0
     timeout: float = 60.0
+    jitter: bool = True  # spread retries (off: the same waits every time, for a reproducible record)
 
     def backoff(self, attempt: int, rng: random.Random) -> float:
-        return min(self.cap, self.base * 2 ** (attempt - 1)) * (0.5 + rng.random() / 2)
+        wait = min(self.cap, self.base * 2 ** (attempt - 1))
+        return wait * (0.5 + rng.random() / 2) if self.jitter else wait * 0.75
 
 
 class XeroClient:

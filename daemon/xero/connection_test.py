@@ -29,6 +29,7 @@ class TestResult:
     scopes: list[str] = field(default_factory=list)
     budget: Budget = field(default_factory=Budget)
     xero_name: str | None = None
+    needs_person: bool = False  # the grant or the connection is gone: someone must re-authorize
 
 
 class ConnectionTest:
@@ -46,12 +47,12 @@ class ConnectionTest:
         try:
             token = await self._tokens.access_token(org.grant_id)
             scopes = _scopes(token)
-            connected = {c.get("tenantId") for c in await self._identity.connections(token)}
+            connected = {c.get("tenantId") for c in await self._identity.connections(token) if isinstance(c, dict)}
             if org.tenant_id not in connected:
-                return TestResult(org, False, AUTH_REASONS["disconnected"], scopes, budget)
+                return TestResult(org, False, AUTH_REASONS["disconnected"], scopes, budget, needs_person=True)
             body = await self._client.get(org.tenant_id, "Organisation", attempts=1)
         except XeroAuthError as err:
-            return TestResult(org, False, AUTH_REASONS.get(err.reason, str(err)), scopes, budget)
+            return TestResult(org, False, AUTH_REASONS.get(err.reason, str(err)), scopes, budget, needs_person=True)
         except XeroRateLimited as err:
             reason = f"rate limited by Xero ({err.problem} limit; retry after {int(err.retry_after)} s)"
             return TestResult(org, False, reason, scopes, budget)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets as pysecrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
 import structlog
@@ -28,6 +28,7 @@ class ConnectResult:
     new: list[Org]
     reconnected: list[Org]
     ignored: list[str] = field(default_factory=list)  # orgs Xero connected that the link did not ask for (names)
+    by: str | None = None  # the Slack user who asked for the link (/xero auth); None for a re-authorization link
 
 
 class Consent:
@@ -100,7 +101,8 @@ class Consent:
             if not tenants:
                 raise OAuthFlowError("Xero did not connect the organisation this link is for: pick it on Xero's "
                                      "consent screen. Nothing was changed.")
-        return await self._save(tokens, claims.get("xero_userid"), tenants, ignored)
+        result = await self._save(tokens, claims.get("xero_userid"), tenants, ignored)
+        return replace(result, by=flow.payload.get("user") if isinstance(flow.payload.get("user"), str) else None)
 
     async def _reauth_scope(self, tenant_id: object) -> set[str]:
         """The orgs a re-authorization link may reconnect: its own, and those already connected under its grant."""

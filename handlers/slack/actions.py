@@ -1,20 +1,17 @@
-"""Interactive actions: "Retry now" on an alert, "Confirm delete" / "Cancel", and link buttons.
+"""Interactive actions: "Retry now" on an alert, "Sync now" and "Enable" on a status card, "Confirm delete" /
+"Cancel", and link buttons.
 
 Each is acknowledged by the listener (`handlers/slack/bolt.py`) before it runs here. Slack sends an action even
-when a URL button is clicked; without an ack the user sees a warning icon.
+when a URL button is clicked; without an ack the user sees a warning icon. A button outlives what it was for: one
+for an org deleted since says so, and changes nothing.
 """
 
 from __future__ import annotations
 
 import structlog
 
-from daemon.slack.blocks import (
-    CONNECT_ACTION,
-    DELETE_ACTION,
-    REAUTH_ACTION,
-    RETRY_ACTION,
-    Reply,
-)
+from daemon.slack.blocks import CONNECT_ACTION, DELETE_ACTION, ENABLE_ACTION, REAUTH_ACTION, RETRY_ACTION, SYNC_ACTION
+from daemon.slack.blocks import Reply
 from daemon.slack.wording import replies
 from handlers.slack.commands import Ctx, answer, is_admin, send
 
@@ -23,38 +20,69 @@ log = structlog.get_logger(__name__)
 URL_ACTIONS = (CONNECT_ACTION, REAUTH_ACTION)
 
 
-async def _admin_only(ctx: Ctx, action: dict, respond, command: str) -> str | None:
-    """The org the button is for, once the presser is known to be an admin (None: refused, and told so)."""
+async def _org_for(ctx: Ctx, action: dict, respond, command: str):
+    """The org the button is for, once the presser is known to be an admin and the org is still connected (None:
+    refused or stale, and told so)."""
     tenant_id = action.get("value") or ""
     log.info("slack.action", action=action.get("action_id"), user=ctx.user, tenant_id=tenant_id)
     if not is_admin(ctx.settings, ctx.user):
         await send(respond, replies.refusal(command, ctx.settings.slack_admin_users), replace_original=False)
         return None
-    return tenant_id
+    org = await ctx.service.find(tenant_id)
+    if org is None:
+        await send(respond, replies.stale("the organisation it was for is no longer connected (it was deleted). "
+                                          "`/xero status` shows what is."), replace_original=False)
+    return org
 
 
 async def retry(ctx: Ctx, action: dict, respond) -> None:
-    tenant_id = await _admin_only(ctx, action, respond, "sync")
-    if tenant_id is None:
+    """"Retry now": the alert's thread hears who pressed it and how the retry went; the presser hears it too."""
+    org = await _org_for(ctx, action, respond, "sync")
+    if org is None:
         return
-    await send(respond, replies.note(":arrows_counterclockwise: Retrying now; I'll tell you how it went."),
-               replace_original=False)
 
     async def work() -> Reply:
-        report = await ctx.service.sync(tenant_id)
-        return replies.sync_reply(report, ctx.clock.time())
+        report = await ctx.service.retry(org.tenant_id, ctx.user)
+        link = ctx.service.reauth_link(org.tenant_id) if report.run.outcome == "auth_failed" else None
+        return replies.sync_reply(report, link)
 
+    await send(respond, replies.note(replies.sync_started(org, None)), replace_original=False)
     await send(respond, await answer(work, what=RETRY_ACTION), replace_original=False)
 
 
-async def confirm_delete(ctx: Ctx, action: dict, respond) -> None:
-    tenant_id = await _admin_only(ctx, action, respond, "delete")
-    if tenant_id is None:
+async def sync_now(ctx: Ctx, action: dict, respond) -> None:
+    org = await _org_for(ctx, action, respond, "sync")
+    if org is None:
         return
 
     async def work() -> Reply:
-        org, problems = await ctx.service.delete(tenant_id)
-        return replies.deleted(org, problems)
+        report = await ctx.service.sync(org.tenant_id, user=ctx.user)
+        link = ctx.service.reauth_link(org.tenant_id) if report.run.outcome == "auth_failed" else None
+        return replies.sync_reply(report, link)
+
+    await send(respond, replies.note(replies.sync_started(org, None)), replace_original=False)
+    await send(respond, await answer(work, what=SYNC_ACTION), replace_original=False)
+
+
+async def enable(ctx: Ctx, action: dict, respond) -> None:
+    org = await _org_for(ctx, action, respond, "enable")
+    if org is None:
+        return
+
+    async def work() -> Reply:
+        return replies.enabled_reply(await ctx.service.set_enabled(org.tenant_id, True, user=ctx.user))
+
+    await send(respond, await answer(work, what=ENABLE_ACTION), replace_original=False)
+
+
+async def confirm_delete(ctx: Ctx, action: dict, respond) -> None:
+    org = await _org_for(ctx, action, respond, "delete")
+    if org is None:
+        return
+
+    async def work() -> Reply:
+        gone, problems = await ctx.service.delete(org.tenant_id, user=ctx.user)
+        return replies.deleted(gone, problems)
 
     await send(respond, await answer(work, what=DELETE_ACTION), replace_original=True)
 

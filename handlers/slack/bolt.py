@@ -16,7 +16,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.web.async_client import AsyncWebClient
 
-from daemon.slack.blocks import CANCEL_DELETE_ACTION, DELETE_ACTION, RETRY_ACTION
+from daemon.slack.blocks import CANCEL_DELETE_ACTION, DELETE_ACTION, ENABLE_ACTION, RETRY_ACTION, SYNC_ACTION
 from handlers.slack import actions, commands
 
 COMMAND = re.compile(r"^/xero[\w-]*$")  # /xero, or a deployment's variant such as /xero-staging
@@ -57,8 +57,7 @@ def _register(bolt: AsyncApp, make_ctx) -> None:
         ctx = make_ctx(command.get("user_id", ""))
         chosen = await commands.acknowledge(ctx, command, ack)
         if chosen is not None:
-            run, args = chosen
-            ctx.tasks.start(commands.handle(ctx, run, args, respond), name=f"slack:{run.name}")
+            ctx.tasks.start(commands.handle(ctx, chosen, respond), name=f"slack:{chosen.command.name}")
         await next()
 
     @bolt.command(COMMAND, middleware=[ack_first])
@@ -73,6 +72,8 @@ def _register(bolt: AsyncApp, make_ctx) -> None:
         return on_action
 
     bolt.action(RETRY_ACTION)(listener(actions.retry))
+    bolt.action(SYNC_ACTION)(listener(actions.sync_now))
+    bolt.action(ENABLE_ACTION)(listener(actions.enable))
     bolt.action(DELETE_ACTION)(listener(actions.confirm_delete))
     bolt.action(CANCEL_DELETE_ACTION)(listener(actions.cancel_delete))
     for action_id in actions.URL_ACTIONS:

@@ -1,15 +1,18 @@
-"""The `/xero` slash command: parse, authorise, acknowledge at once, call the service, answer via response_url.
+"""The `/xero` slash command: parse, authorise, read what the words name, acknowledge, then do the work and
+answer via response_url.
 
-Help, refusals and unknown words are answered in the acknowledgement itself; everything else acknowledges first
-and answers through `respond()`, so Slack never waits on Xero or the database. `acknowledge` runs in bolt's
-listener middleware, which starts `handle` through the app's task group (handlers/slack/bolt.py says why).
+The acknowledgement is the answer whenever it can be: help, refusals, and words that name no org, several orgs,
+or something that is not an entity, a date or a count. Only a command whose org is known is acknowledged with
+"working on it" and answered through `respond()` after the slow part, so Slack never waits on Xero. Reading what
+the words name is one query on the store; if the store is slow the acknowledgement does not wait for it
+(`ACK_BUDGET`) and the words are read after. `acknowledge` runs in bolt's listener middleware, which starts
+`handle` through the app's task group (handlers/slack/bolt.py says why).
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from datetime import date
+import asyncio
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Awaitable, Callable
 
 import structlog
@@ -21,13 +24,15 @@ from daemon.core.settings import Settings
 from daemon.core.tasks import TaskGroup
 from daemon.slack.blocks import Reply
 from daemon.slack.wording import replies, status
+from daemon.sync.matching import Target
 
 if TYPE_CHECKING:
     from daemon.sync.service import SyncService
 
 log = structlog.get_logger(__name__)
 
-DATEISH = re.compile(r"\d{1,4}[-/.]\d{1,2}([-/.]\d{1,4})?|\d{8}")
+ACK_BUDGET = 1.5  # seconds the acknowledgement may wait for the store (Slack gives up after 3)
+HISTORY_RUNS = 10  # `/xero history` without a count
 
 
 @dataclass
@@ -52,8 +57,13 @@ class Command:
     usage: str
     summary: str
     admin: bool
-    run: Callable[[Ctx, str], Awaitable[Reply]]
-    ack: str | None = None  # said at once, before slow work
+    run: Callable[[Ctx, Target | None], Awaitable[Reply]]
+    takes: dict[str, bool] | None = field(default_factory=dict)  # what follows the org (None: no org at all)
+    ack: Callable[[Target], str] | None = None  # said at once, before slow work
+
+    @property
+    def names_org(self) -> bool:
+        return self.takes is not None
 
 
 def is_admin(settings, user: str) -> bool:
@@ -61,78 +71,72 @@ def is_admin(settings, user: str) -> bool:
 
 
 # -- the commands ----------------------------------------------------------------------------------------------
-async def _help(ctx: Ctx, args: str) -> Reply:
+async def _help(ctx: Ctx, target: Target | None) -> Reply:
     return replies.help_reply(COMMANDS.values())
 
 
-async def _auth(ctx: Ctx, args: str) -> Reply:
+async def _auth(ctx: Ctx, target: Target | None) -> Reply:
     return replies.auth_reply(ctx.service.connect_link(ctx.user))
 
 
-async def _test(ctx: Ctx, args: str) -> Reply:
-    return status.test_reply(await ctx.service.test(args or None))
+async def _test(ctx: Ctx, target: Target) -> Reply:
+    results = await ctx.service.test(orgs=target.orgs)
+    links = {r.org.tenant_id: ctx.service.reauth_link(r.org.tenant_id) for r in results if r.needs_person}
+    return status.test_reply(results, links)
 
 
-async def _sync(ctx: Ctx, args: str) -> Reply:
-    report = await ctx.service.sync(args or None)
+async def _sync(ctx: Ctx, target: Target) -> Reply:
+    report = await ctx.service.sync(target.org.tenant_id, user=ctx.user, entity=target.entity)
     link = ctx.service.reauth_link(report.org.tenant_id) if report.run.outcome == "auth_failed" else None
-    return replies.sync_reply(report, ctx.clock.time(), link)
+    return replies.sync_reply(report, link)
 
 
-async def _status(ctx: Ctx, args: str) -> Reply:
-    return status.status_reply(await ctx.service.status(args or None), ctx.clock.time())
+async def _status(ctx: Ctx, target: Target) -> Reply:
+    statuses = await ctx.service.status(orgs=target.orgs)
+    links = {s.org.tenant_id: ctx.service.reauth_link(s.org.tenant_id) for s in statuses if s.org.needs_reauth}
+    return status.status_reply(statuses, ctx.clock.time(), links)
 
 
-async def _reset(ctx: Ctx, args: str) -> Reply:
-    query, since = parse_reset(args, ctx.clock.now().date())
-    report = await ctx.service.reset(query, since)
-    return replies.reset_reply(report.org, report.org.sync_from, running=report.running)
+async def _history(ctx: Ctx, target: Target) -> Reply:
+    org, runs = await ctx.service.history(target.org.tenant_id, target.count or HISTORY_RUNS)
+    return replies.history_reply(org, runs)
 
 
-async def _disable(ctx: Ctx, args: str) -> Reply:
-    return replies.enabled_reply(await ctx.service.set_enabled(args or None, False))
+async def _reset(ctx: Ctx, target: Target) -> Reply:
+    report = await ctx.service.reset(target.org.tenant_id, target.day, user=ctx.user, entity=target.entity)
+    return replies.reset_reply(report)
 
 
-async def _enable(ctx: Ctx, args: str) -> Reply:
-    return replies.enabled_reply(await ctx.service.set_enabled(args or None, True))
+async def _disable(ctx: Ctx, target: Target) -> Reply:
+    return replies.enabled_reply(await ctx.service.set_enabled(target.org.tenant_id, False, user=ctx.user))
 
 
-async def _delete(ctx: Ctx, args: str) -> Reply:
-    return replies.delete_confirm(await ctx.service.one(args or None))
+async def _enable(ctx: Ctx, target: Target) -> Reply:
+    return replies.enabled_reply(await ctx.service.set_enabled(target.org.tenant_id, True, user=ctx.user))
+
+
+async def _delete(ctx: Ctx, target: Target) -> Reply:
+    return replies.delete_confirm(target.org)
 
 
 COMMANDS = {c.name: c for c in [
-    Command("help", "help", "this list", False, _help),
-    Command("auth", "auth", "connect Xero organisations (a sign-in button, for you only)", True, _auth),
+    Command("help", "help", "this list", False, _help, takes=None),
+    Command("auth", "auth", "connect Xero organisations (a sign-in button, for you only)", True, _auth, takes=None),
     Command("test", "test [org]", "test the connection: reachable, scopes, API budget left", False, _test,
-            ":hourglass_flowing_sand: Testing the connection to Xero…"),
-    Command("sync", "sync [org]", "sync now and report what changed", True, _sync,
-            ":arrows_counterclockwise: Sync started; I'll reply here when it finishes."),
-    Command("status", "status [org]", "connection, last syncs, sync-from date, records held", False, _status),
-    Command("reset", "reset [org] [YYYY-MM-DD]",
-            "re-read everything modified since a date (no date: the whole history)", True, _reset),
+            {"many": True}, lambda t: replies.testing(t.orgs)),
+    Command("sync", "sync [org] [entity]", "sync now (everything, or one entity) and report what changed", True,
+            _sync, {"entity": True}, lambda t: replies.sync_started(t.org, t.entity)),
+    Command("status", "status [org]", "connection, last syncs, SYNC FROM DATE, records held, progress", False,
+            _status, {"many": True}),
+    Command("history", "history [org] [N]", f"the last N syncs (default {HISTORY_RUNS}): who, outcome, changes",
+            False, _history, {"count": True}),
+    Command("reset", "reset [org] [entity] [YYYY-MM-DD]",
+            "set SYNC FROM DATE: re-read everything changed since a date (no date: the whole history)", True,
+            _reset, {"entity": True, "day": True}),
     Command("disable", "disable [org]", "stop the automatic hourly sync", True, _disable),
     Command("enable", "enable [org]", "resume the automatic hourly sync", True, _enable),
     Command("delete", "delete [org]", "disconnect an organisation and delete its data (asks first)", True, _delete),
 ]}
-
-
-def parse_reset(args: str, today: date) -> tuple[str | None, date | None]:
-    """`[org] [YYYY-MM-DD]`: the date is the last word when it looks like one."""
-    words = args.split()
-    if not words or not DATEISH.fullmatch(words[-1]):
-        return args.strip() or None, None
-    raw, query = words[-1], " ".join(words[:-1]) or None
-    try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
-            raise ValueError
-        since = date.fromisoformat(raw)
-    except ValueError:
-        raise CommandError(f"{raw!r} is not a date I can read. Write it as YYYY-MM-DD, "
-                           f"e.g. `/xero reset {query + ' ' if query else ''}2024-07-01`.") from None
-    if since > today:
-        raise CommandError(f"{raw} is in the future; the sync-from date must be today ({today}) or earlier.")
-    return query, since
 
 
 def split(text: str | None) -> tuple[str, str]:
@@ -141,29 +145,65 @@ def split(text: str | None) -> tuple[str, str]:
 
 
 # -- the listener ------------------------------------------------------------------------------------------------
-async def acknowledge(ctx: Ctx, body: dict, ack) -> tuple[Command, str] | None:
-    """Acknowledge at once, without I/O: help, refusals and unknown words are the acknowledgement itself (None:
-    nothing left to do); otherwise the command to run after it, with its arguments."""
-    name, args = split(body.get("text"))
+@dataclass(frozen=True)
+class Chosen:
+    """A command acknowledged and still to run: its target, or the words to read (the store was slow)."""
+
+    command: Command
+    target: Target | None
+    words: str
+
+
+async def acknowledge(ctx: Ctx, body: dict, ack) -> Chosen | None:
+    """Acknowledge at once. Help, refusals and words naming nothing (or too much) are the acknowledgement itself
+    (None: nothing left to do); otherwise the command to run after it."""
+    name, words = split(body.get("text"))
     command = COMMANDS.get(name)
     log.info("slack.command", command=name or "help", user=ctx.user, known=command is not None)
     if command is None or command.name == "help":
-        await ack(**replies.help_reply(COMMANDS.values(), unknown=name or None).kwargs())
-        ctx.count("help", "ok" if command else "unknown")
+        await ack(**replies.help_reply(COMMANDS.values(), unknown=name if command is None and name else None)
+                  .kwargs())
+        ctx.count("help", "ok" if command or not name else "unknown")
         return None
     if command.admin and not is_admin(ctx.settings, ctx.user):
         log.info("slack.command_refused", command=name, user=ctx.user)
         await ack(**replies.refusal(name, ctx.settings.slack_admin_users).kwargs())
         ctx.count(name, "refused")
         return None
-    await (ack(text=command.ack) if command.ack else ack())
-    return command, args
+    target = None
+    if command.names_org:
+        try:
+            async with asyncio.timeout(ACK_BUDGET):
+                target = await ctx.service.target(words, **command.takes)
+        except CommandError as err:
+            await ack(**replies.error(str(err)).kwargs())
+            ctx.count(name, "bad_input")
+            return None
+        except TimeoutError:  # the store is slow: acknowledge now, read the words after
+            log.warning("slack.ack_without_target", command=name)
+            await ack(**replies.working().kwargs())
+            return Chosen(command, None, words)
+        except Exception:
+            log.exception("slack.command_failed", command=name)
+            await ack(**replies.apology().kwargs())
+            ctx.count(name, "error")
+            return None
+    await (ack(text=command.ack(target)) if command.ack and target else ack())
+    return Chosen(command, target, words)
 
 
-async def handle(ctx: Ctx, command: Command, args: str, respond) -> None:
+async def handle(ctx: Ctx, chosen: Chosen, respond) -> None:
     """After the acknowledgement: run the command and answer through `respond()`."""
+    command = chosen.command
+
+    async def work() -> Reply:
+        target = chosen.target
+        if target is None and command.names_org:
+            target = await ctx.service.target(chosen.words, **command.takes)
+        return await command.run(ctx, target)
+
     outcome: list[str] = []
-    reply = await answer(lambda: command.run(ctx, args), what=command.name, outcome=outcome)
+    reply = await answer(work, what=command.name, outcome=outcome)
     ctx.count(command.name, outcome[0] if outcome else "ok")
     await send(respond, reply)
 

@@ -8,8 +8,10 @@ lets a test wait for what it expects to arrive (real I/O, bounded by a timeout; 
 from __future__ import annotations
 
 import asyncio
+import html
 import itertools
 import json
+import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Callable
@@ -47,6 +49,39 @@ class Call:
     def everything(self) -> str:
         """Text and blocks as one string, for 'does it say X' assertions."""
         return self.text + "\n" + json.dumps(self.blocks)
+
+    @property
+    def fallback(self) -> str:
+        """The plain-text fallback as a notification shows it: dates as their fallback text, entities unescaped."""
+        return read(self.text)
+
+    @property
+    def shown(self) -> str:
+        """The Block Kit as a person reads it: headers, sections, fields ("label: value"), context lines and
+        buttons ("[Label]"), one per line, read as `fallback` is."""
+        lines: list[str] = []
+        for block in self.blocks:
+            kind = block.get("type")
+            if kind in ("header", "section") and block.get("text"):
+                lines.append(read(block["text"]["text"]))
+            for item in block.get("fields") or []:
+                label, _, value = read(item["text"]).partition("\n")
+                lines.append(f"{label.strip('*')}: {value}")
+            if kind == "context":
+                lines += [read(e.get("text", "")) for e in block["elements"]]
+            if kind == "actions":
+                lines += [f"[{e['text']['text']}]" for e in block["elements"]]
+        return "\n".join(lines)
+
+
+_TOKEN = re.compile(r"<!date\^\d+\^[^|>]*\|([^>]*)>")
+_BOLD = re.compile(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])")
+
+
+def read(mrkdwn: str) -> str:
+    """Slack mrkdwn as read: a date token shows its fallback (what a client without it shows), *bold* is bold,
+    &lt; is <."""
+    return html.unescape(_BOLD.sub(lambda m: m.group(1), _TOKEN.sub(lambda m: m.group(1), mrkdwn)))
 
 
 @dataclass

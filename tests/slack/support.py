@@ -65,6 +65,10 @@ class Sent:
             return json.loads(text)
         return {"text": text} if text else {}
 
+    async def acked(self) -> Call:
+        """The acknowledgement as a message (empty when Slack was only told "received")."""
+        return Call("ack", await self.ack(), tag=self.tag)
+
 
 async def post_signed(daemon: Daemon, body: str, **sign: object) -> ClientResponse:
     return await daemon.client.post("/slack/events", data=body.encode(), headers=signed_headers(body, **sign))
@@ -77,10 +81,21 @@ async def command(daemon: Daemon, slack: FakeSlack, text: str, *, user: str = AD
     return Sent(resp, tag)
 
 
+async def acked(daemon: Daemon, slack: FakeSlack, text: str, *, user: str = ADMIN) -> Call:
+    """Run a command whose acknowledgement is the answer (help, a refusal, words naming nothing); that answer."""
+    return await (await command(daemon, slack, text, user=user)).acked()
+
+
 async def reply(daemon: Daemon, slack: FakeSlack, text: str, *, user: str = ADMIN) -> Call:
     """Run a command that answers through response_url; its (first) answer."""
     sent = await command(daemon, slack, text, user=user)
     return await slack.response(sent.tag)
+
+
+async def reply_in_time(daemon: Daemon, slack: FakeSlack, text: str, *, user: str = ADMIN) -> Call:
+    """Run a command whose work waits on the clock (Xero's retries, Retry-After): its answer, moving time."""
+    sent = await command(daemon, slack, text, user=user)
+    return (await daemon.until(lambda: slack.responses(sent.tag), f"answer to {text!r}"))[0]
 
 
 async def click(daemon: Daemon, slack: FakeSlack, action_id: str, *, user: str = ADMIN, value: str | None = None,

@@ -3,6 +3,8 @@ same across a restart. "Retry now" runs a sync; a Slack outage never breaks one.
 
 from __future__ import annotations
 
+import re
+
 from daemon.core.keys import SLACK_OUTBOX
 from tests import stored
 from tests.slack.support import CHANNEL, MEMBER, click
@@ -14,6 +16,9 @@ async def connected(daemon, emulator, slack) -> str:
     await daemon.flush()
     slack.calls.clear()  # the "Xero connected" announcement
     return emulator.state.tenants[0].tenant_id
+
+
+WHEN = r"\w{3} \d{1,2} Nov 2026, \d{1,2}:\d\d [AP]M NZDT"  # the org's own time, day first, its zone named
 
 
 def alerts(slack):
@@ -34,8 +39,10 @@ async def test_three_failing_hours_make_one_alert_repeats_in_its_thread_and_one_
     await daemon.flush()
     [alert] = alerts(slack)
     assert alert.body["channel"] == CHANNEL
-    assert "Xero sync failed: Demo Company (NZ)" in alert.text and "503" in alert.text
-    assert "last successful sync: 11/24/26 @ 9:00AM UTC" in alert.text
+    assert "Xero sync failed: Demo Company (NZ)" in alert.fallback and "503" in alert.fallback
+    # a Slack date token (each reader's own zone, "ago" always fresh), the org's local time as its fallback
+    assert "last successful sync: <!date^1795510800^{date_short_pretty} at {time} ({ago})|" in alert.text
+    assert "last successful sync: Tue 24 Nov 2026, 10:00 PM NZDT." in alert.fallback
     assert [b["text"]["text"] for b in alert.buttons()] == ["Retry now"]
 
     await daemon.advance(3600)
@@ -45,10 +52,11 @@ async def test_three_failing_hours_make_one_alert_repeats_in_its_thread_and_one_
     await daemon.flush()
     assert alerts(slack) == [alert]  # the restart neither re-alerted ...
     thread = slack.thread(alert.ts)  # ... nor forgot the thread
-    assert [c.text.split(":")[0] for c in thread] == ["Still failing (2 failed syncs in a row)",
-                                                      "Still failing (3 failed syncs in a row)"]
+    assert [c.fallback.split(":")[2] for c in thread] == [" Still failing (2 failed syncs in a row)",
+                                                          " Still failing (3 failed syncs in a row)"]
     assert [u.body["ts"] for u in slack.updates] == [alert.ts, alert.ts]
     assert "*Failed syncs*\n1" in field_texts(alert) and "*Failed syncs*\n3" in field_texts(slack.updates[-1])
+    assert "Failed syncs: 3" in slack.updates[-1].shown
 
     emulator.state.clear_faults()
     await daemon.advance(3600)
@@ -56,9 +64,14 @@ async def test_three_failing_hours_make_one_alert_repeats_in_its_thread_and_one_
     await daemon.flush()
     assert alerts(slack) == [alert]
     thread = slack.thread(alert.ts)
-    assert len(thread) == 3 and thread[-1].text.startswith(":white_check_mark: Recovered: Demo Company (NZ)")
-    assert "after 3 failed syncs" in thread[-1].text
+    assert len(thread) == 3
+    assert re.fullmatch(rf":white_check_mark: Recovered: Demo Company \(NZ\) synced successfully {WHEN}: nothing "
+                        rf"changed\. It had failed 3 times since {WHEN}\.", thread[-1].fallback), thread[-1].fallback
     assert sum("Recovered" in c.text for c in slack.posts) == 1
+    resolved = slack.updates[-1]  # the alert itself now reads resolved; the thread keeps the history
+    assert resolved.body["ts"] == alert.ts and resolved.buttons() == []
+    assert re.fullmatch(rf":white_check_mark: Resolved: Demo Company \(NZ\) recovered {WHEN} \(failing since {WHEN}, 3 "
+                        r"failed syncs\)\.", resolved.fallback), resolved.fallback
     [episode] = await stored.episodes(daemon, tenant)
     assert episode.closed_at is not None and episode.close_reason == "recovered" and episode.repeats == 2
 
@@ -85,13 +98,39 @@ async def test_retry_now_runs_a_sync_and_its_success_closes_the_episode(daemon, 
     [retry] = alert.buttons()
     refused = await click(daemon, slack, retry["action_id"], value=retry["value"], user=MEMBER)
     assert "Only admins can run `/xero sync`" in (await slack.response(refused.tag)).text
+    await daemon.flush()
+    assert slack.thread(alert.ts) == []  # a refused press is not news
     emulator.state.clear_faults()
     sent = await click(daemon, slack, retry["action_id"], value=retry["value"])
-    assert "Retrying now" in (await slack.response(sent.tag)).text
+    assert "Syncing Demo Company (NZ) now" in (await slack.response(sent.tag)).fallback
     result = await slack.response(sent.tag, 2)
-    assert "Synced Demo Company (NZ)" in result.text and result.body["replace_original"] is False
+    assert "Synced Demo Company (NZ)" in result.fallback and result.body["replace_original"] is False
     await daemon.flush()
-    assert slack.thread(alert.ts)[-1].text.startswith(":white_check_mark: Recovered")
+    pressed, recovered = slack.thread(alert.ts)  # the team sees who pressed it, and how it went
+    assert pressed.fallback == ":arrows_counterclockwise: <@U_ADMIN> pressed Retry now; the outcome follows here."
+    assert recovered.fallback.startswith(":white_check_mark: Recovered: Demo Company (NZ) synced successfully (a sync "
+                                         "<@U_ADMIN> asked for)")
+    assert slack.updates[-1].fallback.startswith(":white_check_mark: Resolved: Demo Company (NZ) recovered")
+    assert alerts(slack) == [alert]  # the retry is told in the thread, not again on the audit trail
+    assert (await daemon.store.runs.latest(tenant)).started_by == "U_ADMIN"
+
+
+async def test_a_retry_that_fails_again_says_so_in_the_thread(daemon, emulator, slack):
+    tenant = await connected(daemon, emulator, slack)
+    emulator.state.inject_fault("500", tenant_id=tenant, fraction=1.0)
+    await daemon.advance(3600)
+    await daemon.flush()
+    [alert] = alerts(slack)
+    [retry] = alert.buttons()
+    sent = await click(daemon, slack, retry["action_id"], value=retry["value"])
+    result = await daemon.until(lambda: slack.responses(sent.tag)[1:], "the retry's outcome")
+    assert result[0].fallback.startswith(":x: The sync of Demo Company (NZ) failed after")
+    await daemon.flush()
+    pressed, again = slack.thread(alert.ts)
+    assert pressed.fallback.startswith(":arrows_counterclockwise: <@U_ADMIN> pressed Retry now")
+    assert again.fallback.startswith(":x: The sync <@U_ADMIN> asked for failed too (2 failed syncs in a row): ")
+    assert "Failed syncs: 2" in slack.updates[-1].shown and [b["text"]["text"] for b in slack.updates[-1].buttons()] \
+        == ["Retry now"]
 
 
 async def test_a_slack_outage_never_breaks_a_sync_and_loses_no_alert(daemon, emulator, slack):
@@ -109,6 +148,7 @@ async def test_a_slack_outage_never_breaks_a_sync_and_loses_no_alert(daemon, emu
     [alert] = alerts(slack)
     assert "Xero sync failed" in alert.text
     assert slack.thread(alert.ts)[0].text.startswith(":white_check_mark: Recovered")
+    assert slack.updates[-1].fallback.startswith(":white_check_mark: Resolved: Demo Company (NZ) recovered")
 
 
 async def test_a_revoked_grant_alerts_every_org_it_reaches_once(daemon, emulator, slack):
@@ -118,7 +158,7 @@ async def test_a_revoked_grant_alerts_every_org_it_reaches_once(daemon, emulator
     await daemon.advance(3600)
     await daemon.flush()
     posted = alerts(slack)
-    assert sorted(a.text.split(".")[0] for a in posted) == [
+    assert sorted(a.fallback.split(".")[0] for a in posted) == [
         ":closed_lock_with_key: Xero needs re-authorization: Demo Company (NZ)",
         ":closed_lock_with_key: Xero needs re-authorization: Demo Company (UK)"]
     assert all([b["text"]["text"] for b in a.buttons()] == ["Re-authorize Xero"] for a in posted)

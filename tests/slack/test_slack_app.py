@@ -45,5 +45,5 @@ async def test_a_command_is_acknowledged_before_the_slow_work(daemon, emulator, 
     await daemon.connect(emulator)
     await daemon.advance(0)
     sent = await command(daemon, slack, "sync Demo Company (NZ)")
-    assert "Sync started" in (await sent.ack())["text"]
+    assert "Syncing Demo Company (NZ) now" in (await sent.acked()).fallback
     assert (await slack.response(sent.tag)).text.startswith(":white_check_mark: Synced")

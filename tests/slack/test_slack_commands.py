@@ -1,5 +1,5 @@
-"""`/xero` through the HTTP endpoint, signed as Slack signs: every command's reply, admin refusals, refused
-signatures, and help for anything unknown."""
+"""`/xero` through the HTTP endpoint, signed as Slack signs: every command's reply as a person reads it (the
+fallback text and the Block Kit), admin refusals, refused signatures, and words read as what they are."""
 
 from __future__ import annotations
 
@@ -12,17 +12,22 @@ from tests.slack.support import (
     ADMIN,
     MEMBER,
     SIGNING_SECRET,
+    acked,
     click,
     command,
     command_body,
     post_signed,
     reply,
+    reply_in_time,
     signed_headers,
 )
 from tests.support import follow_consent
 from tests.waiting import eventually
 
-WHEN = re.compile(r"\d{1,2}/\d{1,2}/\d\d @ \d{1,2}:\d\d[AP]M UTC, (just now|\d+ (minute|hour|day)s? ago)")
+NZ, UK = "Demo Company (NZ)", "Demo Company (UK)"
+# a time as the fallback shows it: the org's own zone, day before month ("Tue 24 Nov 2026, 10:00 PM NZDT")
+LOCAL = re.compile(r"\w{3} \d{1,2} \w{3} \d{4}, \d{1,2}:\d\d [AP]M [A-Z]{3,4}")
+US_DATE = re.compile(r"\b\d{1,2}/\d{1,2}/\d\d\b")
 
 
 async def connected(daemon, emulator):
@@ -43,20 +48,26 @@ async def test_unsigned_wrongly_signed_and_stale_requests_get_401(daemon, slack)
     assert [unsigned.status, wrong.status, stale.status, forged.status] == [401, 401, 401, 401]
 
 
-async def test_help_for_help_empty_and_unknown_words(daemon, slack):
-    for text, unknown in (("help", None), ("", None), ("frobnicate now", "frobnicate")):
-        ack = await (await command(daemon, slack, text, user=MEMBER)).ack()
-        assert "/xero status [org]" in ack["text"] and "/xero reset [org] [YYYY-MM-DD]" in ack["text"]
-        assert ack["blocks"] and ("I don't know `frobnicate`" in ack["text"]) == bool(unknown)
+async def test_help_in_any_case_is_help_and_an_unknown_word_is_named_clipped(daemon, slack):
+    for text in ("help", "HELP", "Help", "", "  help  "):
+        answer = await acked(daemon, slack, text, user=MEMBER)
+        assert "I don't know" not in answer.fallback, text
+        for usage in ("/xero status [org]", "/xero sync [org] [entity]", "/xero reset [org] [entity] [YYYY-MM-DD]",
+                      "/xero history [org] [N]"):
+            assert usage in answer.fallback and usage in answer.shown, (text, usage)
+    unknown = await acked(daemon, slack, "frobnicate now", user=MEMBER)
+    assert unknown.fallback.startswith("I don't know `frobnicate`.") and "/xero status [org]" in unknown.shown
+    huge = await acked(daemon, slack, "x" * 5000, user=MEMBER)
+    assert "I don't know `" + "x" * 39 + "…`." in huge.fallback and "x" * 41 not in huge.everything()
+    assert slack.responses() == []  # each was answered in its acknowledgement
 
 
 async def test_mutating_commands_are_refused_to_non_admins_saying_who_may(daemon, emulator, slack):
     await connected(daemon, emulator)
     runs_before = len(await stored.runs(daemon, emulator.state.tenants[0].tenant_id))
-    for text in ("auth", "sync Demo Company (NZ)", "reset Demo Company (NZ)", "disable Demo Company (NZ)",
-                 "enable Demo Company (NZ)", "delete Demo Company (NZ)"):
-        ack = await (await command(daemon, slack, text, user=MEMBER)).ack()
-        assert "Only admins can run" in ack["text"] and f"<@{ADMIN}>" in ack["text"], text
+    for text in ("auth", f"sync {NZ}", f"reset {NZ}", f"disable {NZ}", f"enable {NZ}", f"delete {NZ}"):
+        answer = await acked(daemon, slack, text, user=MEMBER)
+        assert f"Only admins can run `/xero {text.split()[0]}`. Admins: <@{ADMIN}>." in answer.fallback, text
     assert len(await stored.runs(daemon, emulator.state.tenants[0].tenant_id)) == runs_before
     assert all(o.enabled for o in await daemon.store.orgs.list())
     assert len(await daemon.store.orgs.list()) == 2 and slack.responses() == []
@@ -67,8 +78,8 @@ async def test_everyone_is_an_admin_when_the_list_is_empty(make_daemon, settings
 
     daemon = await make_daemon(settings_=replace(settings, slack_admin_users=()))
     await connected(daemon, emulator)
-    answer = await reply(daemon, slack, "disable Demo Company (UK)", user=MEMBER)
-    assert "is disabled" in answer.text
+    answer = await reply(daemon, slack, f"disable {UK}", user=MEMBER)
+    assert f"Automatic hourly sync of {UK} is disabled." in answer.fallback
 
 
 async def test_auth_replies_privately_with_a_connect_button_that_connects(daemon, emulator, slack):
@@ -78,72 +89,89 @@ async def test_auth_replies_privately_with_a_connect_button_that_connects(daemon
     assert button["text"]["text"] == "Connect Xero"
     assert button["url"].startswith(daemon.app[SETTINGS].public_url + "/oauth/start?link=")
     page = await follow_consent(daemon, emulator, button["url"])
-    assert page.status == 200 and "Demo Company (NZ)" in await page.text()
+    assert page.status == 200 and NZ in await page.text()
     await daemon.flush()
-    [announcement] = slack.posts
-    assert "Demo Company (NZ)" in announcement.text and "Demo Company (UK)" in announcement.text
+    announcement = slack.posts[0]
+    assert announcement.fallback.startswith(f":link: <@{ADMIN}> connected Xero: {NZ}, {UK}.")
     ack = await click(daemon, slack, "connect_xero", url=button["url"])  # the link button's action is acked
     assert ack.response.status == 200
 
 
-async def test_status_reads_like_the_integration_page(daemon, emulator, slack):
-    await connected(daemon, emulator)
-    await daemon.clock.advance(2 * 3600 + 5)  # syncs due meanwhile are not waited for: status must still answer
-    answer = await reply(daemon, slack, "status demo company (nz)", user=MEMBER)
-    text = answer.text
-    for label in ("connected", "LAST ATTEMPTED SYNC", "LAST SUCCESSFUL SYNC", "SYNC FROM DATE", "Next sync",
-                  "Records", "Invoices 50"):
-        assert label in text, label
-    assert WHEN.search(text), text
-    assert "Demo Company (UK)" not in text
-    everything = await reply(daemon, slack, "status", user=MEMBER)
-    assert "Demo Company (NZ)" in everything.text and "Demo Company (UK)" in everything.text
-    assert any(b["type"] == "section" and "fields" in b for b in everything.blocks)
+async def test_an_org_that_is_ambiguous_unknown_or_followed_by_nonsense_is_the_acknowledgement(
+        daemon, emulator, slack):
+    tenants = await connected(daemon, emulator)
+    runs_before = {t: len(await stored.runs(daemon, t)) for t in tenants}
+    cases = {
+        "sync": f"Several organisations are connected; name one: {NZ} ({tenants[0]}), {UK} ({tenants[1]})",
+        "sync demo": "'demo' matches several organisations; be more specific:",
+        "sync Acme": f"No organisation matches 'Acme'. Connected: {NZ} ({tenants[0]})",
+        f"sync {NZ} now please": "I don't understand `now`: after the organisation this command takes an entity "
+                                 "(e.g. Invoices).",
+        f"sync {NZ} Widgets": "I don't understand `Widgets`",
+        f"reset {NZ} tomorrow": "`tomorrow` is not a date I can read: write it as YYYY-MM-DD, e.g. 2024-07-01.",
+        f"reset {NZ} 01/07/2024": "`01/07/2024` is not a date I can read",
+        f"reset {NZ} 2024-13-01": "`2024-13-01` is not a date I can read",
+        f"disable {NZ} 2024-07-01": "I don't understand `2024-07-01`: after the organisation this command takes "
+                                    "nothing.",
+        f"history {NZ} 500": "I don't understand `500`: after the organisation this command takes a number up to 50.",
+    }
+    for text, words in cases.items():
+        answer = await acked(daemon, slack, text)
+        assert answer.fallback.startswith(":warning: ") and words in answer.fallback, (text, answer.fallback)
+        assert "Syncing" not in answer.fallback and "Traceback" not in answer.everything()
+    huge = await acked(daemon, slack, f"sync {NZ} " + "y" * 5000)
+    assert "`" + "y" * 39 + "…`" in huge.fallback and "y" * 41 not in huge.everything()
+    await daemon.settled()
+    assert slack.responses() == []  # nothing acknowledged as started, nothing answered after
+    assert {t: len(await stored.runs(daemon, t)) for t in tenants} == runs_before
+    assert all(o.enabled for o in await daemon.store.orgs.list())
 
 
-async def test_status_shows_the_last_error_and_reauthorization(daemon, emulator, slack):
-    await connected(daemon, emulator)
-    emulator.state.revoke_grant()  # one grant reaches both organisations
-    await daemon.advance(3600)
-    answer = await reply(daemon, slack, "status")
-    assert answer.text.count("needs re-authorization") == 2
-    assert answer.text.count("Next sync: after re-authorization") == 2
-    assert "Last error: authorization failed" in answer.text
-
-
-async def test_test_reports_reachability_scopes_and_budget(daemon, emulator, slack):
-    await connected(daemon, emulator)
-    sent = await command(daemon, slack, "test", user=MEMBER)
-    assert "Testing" in (await sent.ack())["text"]
-    answer = await slack.response(sent.tag)
-    assert answer.text.count("reachable") == 2 and "accounting.invoices.read" in answer.text
-    assert "calls left this minute" in answer.text
-    emulator.state.disconnect_tenant(emulator.state.tenants[1].tenant_id)
-    answer = await reply(daemon, slack, "test Demo Company (UK)")
-    assert "not reachable" in answer.text and "disconnected" in answer.text
-
-
-async def test_sync_acks_at_once_then_says_what_changed_and_how_long(daemon, emulator, slack):
+async def test_sync_acks_naming_the_org_then_says_what_changed_in_a_sentence(daemon, emulator, slack):
     tenant = (await connected(daemon, emulator))[0]
     invoice = emulator.state.records(tenant, "Invoices")[0]
     await daemon.clock.advance(60)
     emulator.state.update_record(tenant, "Invoices", invoice["InvoiceID"], {"Reference": "changed in Xero"})
-    sent = await command(daemon, slack, "sync Demo Company (NZ)")
-    assert "Sync started" in (await sent.ack())["text"]
+    sent = await command(daemon, slack, "sync demo company (nz)")
+    assert (await sent.acked()).fallback == f":arrows_counterclockwise: Syncing {NZ} now; I'll reply here when " \
+                                            "it finishes."
     answer = await slack.response(sent.tag)
-    assert "Synced Demo Company (NZ) in" in answer.text and "Invoices: 1 changed" in answer.text
-    again = await reply(daemon, slack, "sync Demo Company (NZ)")
-    assert "Nothing changed since the last sync." in again.text
+    assert re.fullmatch(rf":white_check_mark: Synced {re.escape(NZ)} in [\d.]+ s: 1 record changed \(Invoices 1\); "
+                        r"\d+ API calls\.", answer.fallback), answer.fallback
+    again = await reply(daemon, slack, f"sync {NZ}")
+    assert ": nothing changed;" in again.fallback
+    emulator.state.clear_calls()
+    one = await command(daemon, slack, f"sync {NZ} contacts")
+    assert f"Syncing Contacts of {NZ} now" in (await one.acked()).fallback
+    assert "Synced" in (await slack.response(one.tag)).fallback
+    assert {c.path.rsplit("/", 1)[-1] for c in emulator.api_calls(tenant)} == {"Contacts"}
+
+
+async def test_every_outcome_reads_as_a_sentence(daemon, emulator, slack):
+    tenants = await connected(daemon, emulator)
+    emulator.state.inject_fault("503_text", tenant_id=tenants[0], fraction=1.0)
+    failed = await reply_in_time(daemon, slack, f"sync {NZ}")
+    assert re.fullmatch(rf":x: The sync of {re.escape(NZ)} failed after [\d.]+ s: .*503.*\. The next scheduled sync "
+                        r"will try again\.", failed.fallback), failed.fallback
+    emulator.state.clear_faults()
+    emulator.state.disconnect_tenant(tenants[1])
+    refused = await reply_in_time(daemon, slack, f"sync {UK}")
+    assert refused.fallback.startswith(f":closed_lock_with_key: The sync of {UK} stopped: Xero refused its "
+                                       "authorization (")
+    assert refused.fallback.endswith("Automatic syncing waits until someone re-authorizes Xero.")
+    assert "[Re-authorize Xero]" in refused.shown
+    assert "ended" not in failed.fallback + refused.fallback and "auth_failed" not in refused.everything()
 
 
 async def test_disable_enable_and_manual_sync_while_disabled(daemon, emulator, slack):
     await connected(daemon, emulator)
-    off = await reply(daemon, slack, "disable Demo Company (UK)")
-    assert "disabled" in off.text and "Manual `/xero sync` still works" in off.text
-    synced = await reply(daemon, slack, "sync Demo Company (UK)")
-    assert "Synced Demo Company (UK)" in synced.text and "manual sync still works" in synced.text
-    on = await reply(daemon, slack, "enable Demo Company (UK)")
-    assert "enabled" in on.text
+    off = await reply(daemon, slack, f"disable {UK}")
+    assert off.fallback == f":double_vertical_bar: Automatic hourly sync of {UK} is disabled. Manual `/xero sync` " \
+                           "still works."
+    synced = await reply(daemon, slack, f"sync {UK}")
+    assert f"Synced {UK}" in synced.fallback and "manual sync still works" in synced.fallback
+    on = await reply(daemon, slack, f"enable {UK}")
+    assert on.fallback == f":arrow_forward: Automatic hourly sync of {UK} is enabled."
     assert all(o.enabled for o in await daemon.store.orgs.list())
 
 
@@ -154,71 +182,53 @@ async def test_a_sync_already_running_is_joined_and_says_so(daemon, emulator, sl
     emulator.state.inject_fault("rate_limited", tenant_id=tenant, entity="Invoices", count=1, delay=30)
     first = asyncio.create_task(daemon.service.sync(tenant))
     await eventually(lambda: [c for c in emulator.api_calls(tenant) if c.status == 429], "the sync to be held by a 429")
-    sent = await command(daemon, slack, "sync Demo Company (NZ)")
+    sent = await command(daemon, slack, f"sync {NZ}")
     await daemon.advance(31)
     answer = await slack.response(sent.tag)
-    assert "already running" in answer.text and "joined" in answer.text
+    assert f"A sync of {NZ} was already running, so I joined it instead of starting another." in answer.fallback
     assert (await first).run.id == (await daemon.store.runs.latest(tenant)).id
-
-
-async def test_reset_takes_an_optional_date_and_explains_bad_ones(daemon, emulator, slack):
-    tenant = (await connected(daemon, emulator))[0]
-    dated = await reply(daemon, slack, "reset Demo Company (NZ) 2024-07-01")
-    assert "SYNC FROM DATE of Demo Company (NZ) is now 7/1/24 (2024-07-01)" in dated.text
-    assert "nothing already stored is lost" in dated.text
-    assert set((await daemon.store.records.watermarks(tenant)).values()) >= {1719792000000}
-    whole = await reply(daemon, slack, "reset Demo Company (NZ)")
-    assert "the whole history" in whole.text
-    for bad, words in (("2024-13-01", "YYYY-MM-DD"), ("01/07/2024", "YYYY-MM-DD"), ("2099-01-01", "future")):
-        answer = await reply(daemon, slack, f"reset Demo Company (NZ) {bad}")
-        assert words in answer.text and "Traceback" not in answer.text, bad
-
-
-async def test_unknown_and_ambiguous_orgs_list_the_candidates(daemon, emulator, slack):
-    await connected(daemon, emulator)
-    unknown = await reply(daemon, slack, "sync Acme")
-    assert "No organisation matches 'Acme'" in unknown.text and "Demo Company (UK)" in unknown.text
-    ambiguous = await reply(daemon, slack, "sync demo")
-    assert "matches several" in ambiguous.text
-    missing = await reply(daemon, slack, "disable")
-    assert "Several organisations are connected" in missing.text
 
 
 async def test_delete_asks_first_then_deletes_on_confirm(daemon, emulator, slack):
     tenant = (await connected(daemon, emulator))[1]
-    ask = await reply(daemon, slack, "delete Demo Company (UK)")
-    assert "Delete Demo Company (UK)?" in ask.text
+    ask = await reply(daemon, slack, f"delete {UK}")
+    assert ask.fallback.startswith(f":warning: Delete {UK}? This removes its Xero connection")
     confirm, cancel = ask.buttons()
     assert (confirm["text"]["text"], confirm["value"], cancel["text"]["text"]) == ("Confirm delete", tenant, "Cancel")
     assert await daemon.store.orgs.get(tenant) is not None  # asking deleted nothing
     cancelled = await click(daemon, slack, cancel["action_id"], value=tenant)
-    assert "nothing was deleted" in (await slack.response(cancelled.tag)).text
+    assert (await slack.response(cancelled.tag)).fallback == "Cancelled: nothing was deleted."
     refused = await click(daemon, slack, confirm["action_id"], value=tenant, user=MEMBER)
-    assert "Only admins" in (await slack.response(refused.tag)).text
+    assert "Only admins" in (await slack.response(refused.tag)).fallback
     assert await daemon.store.orgs.get(tenant) is not None
     done = await click(daemon, slack, confirm["action_id"], value=tenant)
     answer = await slack.response(done.tag)
-    assert "Deleted Demo Company (UK)" in answer.text and answer.body["replace_original"] is True
+    assert answer.fallback == f":wastebasket: Deleted {UK}: its connection and stored data are gone."
+    assert answer.body["replace_original"] is True
     assert await daemon.store.orgs.get(tenant) is None
     assert not emulator.state.connections.is_connected(tenant)
+    again = await click(daemon, slack, confirm["action_id"], value=tenant)  # the same button, pressed again
+    assert (await slack.response(again.tag)).fallback.startswith(":hourglass: This button is stale: the "
+                                                                 "organisation it was for is no longer connected")
 
 
 async def test_something_unexpected_gets_an_apology_not_a_stack_trace(daemon, emulator, slack):
     await connected(daemon, emulator)
     await daemon.store.db.close()  # the database goes away under the command
-    answer = await reply(daemon, slack, "status")
-    assert "Sorry, something went wrong" in answer.text
+    answer = await acked(daemon, slack, "status")
+    assert "Sorry, something went wrong" in answer.fallback
     assert "Traceback" not in answer.everything() and "Error" not in answer.everything()
 
 
 async def test_no_secret_reaches_a_reply(daemon, emulator, slack):
     await connected(daemon, emulator)
-    for text in ("status", "test", "sync Demo Company (NZ)", "help"):
+    for text in ("status", "test", f"sync {NZ}", "history demo company (nz)", "help"):
         await command(daemon, slack, text)
-    await slack.wait_for(lambda s: len(s.responses()) >= 3, "three answers")
+    await slack.wait_for(lambda s: len(s.responses()) >= 4, "four answers")
     await daemon.flush()
     seen = "\n".join(c.everything() for c in slack.calls)
     grant = await daemon.store.grants.get((await daemon.store.orgs.list())[0].grant_id)
     for secret in (SIGNING_SECRET, "xoxb-test-token", "emulator-secret", grant.tokens.refresh_token,
                    grant.tokens.access_token):
         assert secret not in seen
+    assert not US_DATE.search(seen) and "just now" not in seen and " ago" not in seen.replace("{ago}", "")

@@ -11,7 +11,8 @@ from urllib.parse import urlencode
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
-from tests.slack.support import ADMIN, SIGNING_SECRET, command, command_body, post_signed, reply, signed_headers
+from tests.slack.support import (ADMIN, SIGNING_SECRET, acked, command, command_body, post_signed, reply,
+                                 signed_headers)
 from xero_emulator import EmulatorConfig
 
 COMMAND = command_body("status", user=ADMIN, response_url="https://hooks.slack.com/commands/1/2")
@@ -89,8 +90,8 @@ async def test_the_word_payload_works_anywhere_in_a_command(daemon, emulator, sl
     await daemon.advance(0)
     answer = await reply(daemon, slack, "status payload")  # an org named "Payload Partners"
     assert "Payload Partners" in answer.text and "LAST ATTEMPTED SYNC" in answer.text
-    unknown = await reply(daemon, slack, "status payloads-and-more")
-    assert "No organisation matches" in unknown.text
+    unknown = await acked(daemon, slack, "status payloads-and-more")
+    assert "No organisation matches" in unknown.fallback
     url, tag = slack.response_url()
     body = urlencode({"team_id": "T1", "channel_id": "C1", "channel_name": "payload-team", "user_id": ADMIN,
                       "command": "/xero", "text": "status Payload Partners", "response_url": url,
@@ -118,5 +119,5 @@ async def test_a_command_acknowledges_and_answers_as_before(daemon, emulator, sl
     await daemon.connect(emulator)
     await daemon.advance(0)
     sent = await command(daemon, slack, "sync Demo Company (UK)")
-    assert "Sync started" in (await sent.ack())["text"]
-    assert "Synced Demo Company (UK)" in (await slack.response(sent.tag)).text
+    assert "Syncing Demo Company (UK) now" in (await sent.acked()).fallback
+    assert "Synced Demo Company (UK)" in (await slack.response(sent.tag)).fallback

@@ -33,8 +33,9 @@ async def revoked(daemon, emulator, slack):
 async def test_revoked_grant_alerts_once_and_the_link_reconnects(daemon, emulator, slack):
     tenant = emulator.state.tenants[0].tenant_id
     alert = await revoked(daemon, emulator, slack)
-    assert "needs re-authorization: Demo Company (NZ)" in alert.text
-    assert "Automatic syncing is stopped" in alert.text and "valid for 7 days" in alert.everything()
+    assert "needs re-authorization: Demo Company (NZ)" in alert.fallback
+    assert "Automatic syncing is stopped until someone re-authorizes Xero." in alert.fallback
+    assert "The link works once, within 7 days." in alert.shown
     [button] = alert.buttons()
     assert button["text"]["text"] == "Re-authorize Xero" and "/oauth/start?link=" in button["url"]
     assert (await daemon.store.orgs.get(tenant)).needs_reauth
@@ -52,8 +53,10 @@ async def test_revoked_grant_alerts_once_and_the_link_reconnects(daemon, emulato
     assert runs[0].outcome == "success" and runs[0].trigger == "schedule"
     assert [p for p in slack.posts if p.thread_ts is None] == [alert]  # no "connected" announcement either
     [reconnected] = slack.thread(alert.ts)
-    assert reconnected.text.startswith(":link: Reconnected: Demo Company (NZ) was re-authorized")
+    assert reconnected.fallback == (":link: Reconnected: Xero was re-authorized for Demo Company (NZ); automatic "
+                                    "syncing resumes.")
     assert slack.updates[-1].body["ts"] == alert.ts and slack.updates[-1].buttons() == []
+    assert slack.updates[-1].fallback.startswith(":white_check_mark: Resolved: Demo Company (NZ) was re-authorized ")
     [episode] = await stored.episodes(daemon, tenant)
     assert episode.kind == "reauth" and episode.close_reason == "reconnected"
 

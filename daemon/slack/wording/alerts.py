@@ -1,21 +1,12 @@
-"""What the alerts in the alert channel say: a failure (or re-authorization, or pause) alert, a repeat in its
-thread, the "recovered" / "reconnected" notes that close it, and the "connected" announcement."""
+"""What is posted in the alert channel: a failure (or re-authorization, or pause) alert, a repeat in its thread,
+the "recovered" / "reconnected" notes and the alert edited to its resolved state, who pressed "Retry now", the
+"connected" announcement, a new org's first sync, the audit trail, and the operator's own alerts."""
 
 from __future__ import annotations
 
-from daemon.slack.blocks import (
-    REAUTH_ACTION,
-    RETRY_ACTION,
-    Reply,
-    actions,
-    button,
-    context,
-    escape,
-    fields,
-    rich_when,
-    section,
-    when,
-)
+from daemon.slack.blocks import (REAUTH_ACTION, RETRY_ACTION, Reply, actions, button, context, escape, fields,
+                                 moment, section, since)
+from daemon.slack.wording.runs import OUTCOMES, changes, per_entity, took
 from storage.alerts import Episode
 from storage.orgs import Org
 
@@ -24,70 +15,106 @@ TITLES = {"failure": ":rotating_light: Xero sync failed",
           "paused": ":hourglass: Xero sync paused"}
 
 
-def alert(org: Org, kind: str, error: str | None, now: float, *, opened: float, failures: int,
-          reauth_url: str | None, resumes_at: float | None, link_days: int) -> Reply:
-    title = f"{TITLES[kind]}: {escape(org.name)}"
+def alert(org: Org, kind: str, error: str | None, *, opened: float, failures: int, reauth_url: str | None,
+          resumes_at: float | None, link_days: int) -> Reply:
+    title, tz = f"{TITLES[kind]}: {escape(org.name)}", org.timezone
     what = escape(error or "unknown error")
-    text = (f"{title}. {what}. Failing since {when(opened, now)}; "
-            f"last successful sync: {when(org.last_success_at, now)}.")
-    pairs = [("Organisation", f"{escape(org.name)}\n`{escape(org.tenant_id)}`"),
-             ("What failed", what),
-             ("Since", rich_when(opened, now)),
-             ("Last successful sync", rich_when(org.last_success_at, now)),
+    text = (f"{title}. {what}. Failing since {moment(opened, tz)}; "
+            f"last successful sync: {moment(org.last_success_at, tz)}.")
+    pairs = [("Organisation", f"{escape(org.name)}\n`{escape(org.tenant_id)}`"), ("What failed", what),
+             ("Since", moment(opened, tz)), ("Last successful sync", moment(org.last_success_at, tz)),
              ("Failed syncs", str(failures))]
     blocks = [section(f"*{title}*"), fields(pairs)]
     if kind == "reauth" and reauth_url:
         text += " Automatic syncing is stopped until someone re-authorizes Xero."
         days = f"{link_days} day{'s' if link_days > 1 else ''}"
         blocks += [context("Automatic syncing of this organisation is stopped until someone re-authorizes "
-                           f"Xero. The link is valid for {days}."),
+                           f"Xero. The link works once, within {days}."),
                    actions(button("Re-authorize Xero", REAUTH_ACTION, url=reauth_url, style="primary"))]
     elif kind == "paused" and resumes_at is not None:
-        text += f" Syncing resumes at {when(resumes_at, now)}."
-        blocks.append(context(f"Syncing pauses until Xero's limit resets: it resumes {rich_when(resumes_at, now)}."))
+        text += f" Syncing resumes {moment(resumes_at, tz)}."
+        blocks.append(context(f"Syncing pauses until Xero's limit resets: it resumes {moment(resumes_at, tz)}."))
     else:
         blocks.append(actions(button("Retry now", RETRY_ACTION, value=org.tenant_id)))
     return Reply(text, blocks)
 
 
-def repeat_note(kind: str, error: str | None, failures: int, now: float, *, reauth_url: str | None,
-                resumes_at: float | None) -> Reply:
-    text = f"Still failing ({failures} failed syncs in a row): {escape(error or 'unknown error')}"
+def repeat_note(org: Org, kind: str, error: str | None, failures: int, *, by: str | None = None,
+                reauth_url: str | None, resumes_at: float | None) -> Reply:
+    who = f"The sync <@{escape(by)}> asked for failed too" if by else "Still failing"
+    text = f":x: {who} ({failures} failed syncs in a row): {escape(error or 'unknown error')}"
     blocks = [section(text)]
     if kind == "reauth" and reauth_url:
         text += ". Re-authorize Xero to resume syncing."
         blocks.append(actions(button("Re-authorize Xero", REAUTH_ACTION, url=reauth_url, style="primary")))
     elif kind == "paused" and resumes_at is not None:
-        text += f". Syncing resumes at {when(resumes_at, now)}."
-        blocks.append(context(f"Syncing resumes {rich_when(resumes_at, now)}."))
+        text += f". Syncing resumes {moment(resumes_at, org.timezone)}."
+        blocks.append(context(f"Syncing resumes {moment(resumes_at, org.timezone)}."))
     return Reply(text, blocks)
 
 
-def recovered(org: Org, episode: Episode, synced_at: float | None, now: float) -> Reply:
+def recovered(org: Org, episode: Episode, run) -> Reply:
     failures = episode.repeats + 1
-    return _note(f":white_check_mark: Recovered: {escape(org.name)} synced successfully {when(synced_at, now)}, after "
-                 f"{failures} failed sync{'s' if failures > 1 else ''} since {when(episode.opened_at, now)}.")
+    who = f" (a sync <@{escape(run.started_by)}> asked for)" if run.started_by else ""
+    return _note(f":white_check_mark: Recovered: *{escape(org.name)}* synced successfully{who} "
+                 f"{moment(run.finished_at, org.timezone)}: {changes(run)}. It had failed {failures} "
+                 f"time{'s' if failures > 1 else ''} since {moment(episode.opened_at, org.timezone)}.")
 
 
-def reconnected(org: Org) -> Reply:
-    return _note(f":link: Reconnected: {escape(org.name)} was re-authorized; automatic syncing resumes.")
+def reconnected(org: Org, by: str | None) -> Reply:
+    who = f" by <@{escape(by)}>" if by else ""
+    return _note(f":link: Reconnected: Xero was re-authorized for *{escape(org.name)}*{who}; automatic syncing "
+                 "resumes.")
 
 
 def closed_alert(org: Org, episode: Episode, reason: str, now: float) -> Reply:
-    """The alert, edited once its episode is over (`reason`: recovered, reconnected)."""
-    failures = episode.repeats + 1
-    text = (f":white_check_mark: {escape(org.name)} {reason} {when(now, now)} "
-            f"(failing since {when(episode.opened_at, now)}, {failures} failed sync{'s' if failures > 1 else ''}).")
-    return Reply(text, [section(text), context(f"Last error: {escape(episode.last_error or 'unknown')}")])
+    """The alert, edited to its resolved state once its episode is over (`reason`: recovered, reconnected); its
+    history stays in the thread."""
+    failures, tz = episode.repeats + 1, org.timezone
+    what = {"recovered": "recovered", "reconnected": "was re-authorized"}.get(reason, reason)
+    text = (f":white_check_mark: Resolved: {escape(org.name)} {what} {moment(now, tz)} (failing since "
+            f"{moment(episode.opened_at, tz)}, {failures} failed sync{'s' if failures > 1 else ''}).")
+    return Reply(text, [section(text), context(f"Last error: {escape(episode.last_error or 'unknown')}. The thread "
+                                               "has the history.")])
 
 
-def connected(new: list[Org], reconnected_: list[Org]) -> Reply:
-    parts = []
-    if new:
-        parts.append("Xero connected: " + ", ".join(escape(o.name) for o in new))
-    if reconnected_:
-        parts.append("Reconnected: " + ", ".join(escape(o.name) for o in reconnected_))
-    return _note(":link: " + ". ".join(parts) + ". They sync now and every hour.")
+def retry_pressed(user: str) -> Reply:
+    return _note(f":arrows_counterclockwise: <@{escape(user)}> pressed Retry now; the outcome follows here.")
+
+
+def connected(new: list[Org], by: str | None) -> Reply:
+    who = f"<@{escape(by)}> connected" if by else "Connected"
+    names = ", ".join(f"*{escape(o.name)}*" for o in new)
+    return _note(f":link: {who} Xero: {names}. They sync now, then every hour; I'll say when each first sync is done.")
+
+
+def first_sync(org: Org, run) -> Reply:
+    total = sum(run.changed.values())
+    held = f"{total:,} records ({per_entity(run)})" if total else "no records yet"
+    return _note(f":tada: First sync of *{escape(org.name)}* done in {took(run)}: {held}.")
+
+
+AUDIT = {"reset": ":rewind:", "disabled": ":double_vertical_bar:", "enabled": ":arrow_forward:",
+         "deleted": ":wastebasket:", "synced": ":arrows_counterclockwise:"}
+
+
+def audit(event) -> Reply:
+    """One line for the audit trail: who, what, which org (and a manual sync's result)."""
+    who = f"<@{escape(event.user)}>" if event.user else "Someone"
+    org = f"*{escape(event.org.name)}*"
+    part = f"{escape(event.entity)} of " if event.entity else ""
+    if event.action == "reset":
+        start = since(event.since, event.org.timezone)
+        what = f"reset {part}{org} to read from {start}" if part else f"reset SYNC FROM DATE of {org} to {start}"
+    elif event.action == "synced" and event.run is not None:
+        run = event.run
+        if run.outcome == "success":
+            what = f"synced {part}{org}: {changes(run)}, in {took(run)}"
+        else:
+            what = f"synced {part}{org}, which {OUTCOMES.get(run.outcome, run.outcome)}: {escape(run.error or 'no reason given')}"
+    else:
+        what = f"{event.action} {org}" + (" (automatic hourly sync)" if event.action in ("enabled", "disabled") else "")
+    return _note(f"{AUDIT.get(event.action, ':memo:')} {who} {what}.")
 
 
 def credentials_refused(error: str) -> Reply:

@@ -1,125 +1,168 @@
-"""What `/xero status` and `/xero test` say: Block Kit with a plain-text fallback. Formatting only, no decisions."""
+"""What `/xero status` and `/xero test` say: a header and one summary line across orgs, the orgs that need
+attention first, each with its buttons; many orgs read as the summary, the cards that need attention, and a
+compact list. Block Kit with a plain-text fallback; formatting only, no decisions."""
 
 from __future__ import annotations
 
-from daemon.slack.blocks import Reply, context, day, divider, escape, fields, rich_when, section, when
+from daemon.slack.blocks import (ENABLE_ACTION, REAUTH_ACTION, SYNC_ACTION, Reply, actions, button, context, divider,
+                                 escape, fields, header, moment, section, since)
+from daemon.slack.wording.runs import OUTCOMES, progress
 
 CONNECTIONS = {"connected": (":large_green_circle:", "connected"),
                "needs_reauth": (":red_circle:", "needs re-authorization"),
                "disabled": (":white_circle:", "disabled")}  # Org.connection -> (icon, words)
-
-
 MAX_BLOCKS = 50  # Slack's limit per message
-DETAILED = 16  # orgs shown in full: three blocks each stays within MAX_BLOCKS
-SECTION_CHARS = 3000  # Slack's limit for one section's text
+CARDS = 9  # up to this many orgs: each in full (a card is at most five blocks with its divider)
+ATTENTION_CARDS = 7  # more orgs: the ones needing attention in full, up to this many, the rest one line each
+SECTION_CHARS = 2900  # Slack allows 3,000 in one section
 TEXT_CHARS = 39_000  # the plain-text fallback stays under Slack's 40,000
 
 
-def status_reply(statuses, now: float) -> Reply:
-    if len(statuses) > DETAILED:
-        return _status_summary(statuses, now)
-    blocks, texts = [], []
-    for status in statuses:
-        b, t = _status_one(status, now)
-        blocks += b + [divider()]
-        texts.append(t)
-    return Reply("\n\n".join(texts), blocks[:-1])
-
-
-def _status_summary(statuses, now: float) -> Reply:
-    """Too many orgs to show in full: one line each, packed into as few sections as Slack allows."""
-    head = f"*{len(statuses)} organisations.* `/xero status <org>` shows one in full."
-    blocks, chunk = [section(head)], ""
-    lines = [_summary_line(s, now) for s in statuses]
-    for shown, line in enumerate(lines):
-        if len(chunk) + len(line) + 1 > SECTION_CHARS:
-            if len(blocks) == MAX_BLOCKS - 2:  # room for this section and the note below
-                blocks += [section(chunk), context(f"… and {len(lines) - shown} more")]
-                chunk = ""
-                break
-            blocks.append(section(chunk))
-            chunk = ""
-        chunk += ("\n" if chunk else "") + line
-    if chunk:
-        blocks.append(section(chunk))
-    text = "\n".join(_summary_line(s, now, plain=True) for s in statuses)
+def status_reply(statuses, now: float, reauth_links: dict[str, str] | None = None) -> Reply:
+    links = reauth_links or {}
+    ordered = sorted(statuses, key=lambda s: (not s.attention, not s.org.needs_reauth, s.org.name.lower()))
+    cards = ordered if len(ordered) <= CARDS else [s for s in ordered if s.attention][:ATTENTION_CARDS]
+    rest = ordered[len(cards):]  # the cards are the first of `ordered`
+    head = _summary(ordered)
+    blocks, texts = [header("Xero sync status"), section(head)], [head]
+    for status in cards:
+        card, text = _card(status, now, links.get(status.org.tenant_id))
+        blocks += [divider(), *card]
+        texts.append(text)
+    if rest:
+        blocks.append(divider())
+        blocks += _compact(rest, now, MAX_BLOCKS - len(blocks) - 1)
+        blocks.append(context("`/xero status <org>` shows one organisation in full, with its buttons."))
+        texts += [_line(s, now) for s in rest]
+    text = "\n\n".join(texts)
     return Reply(text if len(text) <= TEXT_CHARS else text[:TEXT_CHARS] + "\n…", blocks)
 
 
-def _summary_line(s, now: float, *, plain: bool = False) -> str:
-    org, last = s.org, s.last_run
-    success = s.last_success.finished_at if s.last_success else org.last_success_at
-    outcome = f" ({last.outcome.replace('_', ' ')})" if last and last.outcome != "success" else ""
-    if plain:
-        return (f"{escape(org.name)} ({escape(org.tenant_id)}): {_words(org)}; last successful sync"
-                f" {when(success, now)}{outcome};"
-                f" next sync {_next_sync(s, now, plain=True)}")
-    return (f"{_icon(org)} *{escape(org.name)}*: last successful sync"
-            f" {rich_when(success, now)}{outcome}; next sync {_next_sync(s, now)}")
+def _summary(statuses) -> str:
+    counts: dict[str, int] = {}
+    for s in statuses:
+        counts[s.org.connection] = counts.get(s.org.connection, 0) + 1
+    parts = [f"{counts[state]} {CONNECTIONS[state][1]}" for state in CONNECTIONS if counts.get(state)]
+    parts = [part.replace(" needs ", " need ") if not part.startswith("1 ") else part for part in parts]
+    syncing = sum(1 for s in statuses if s.running)
+    failing = sum(1 for s in statuses if s.attention and not s.org.needs_reauth)
+    extra = ([f"{failing} whose last sync did not succeed"] if failing else []) + (
+        [f"{syncing} syncing now"] if syncing else [])
+    return f"*{len(statuses)} organisation{'s' if len(statuses) != 1 else ''}:* " + ", ".join(parts + extra) + "."
 
 
-def _status_one(s, now: float) -> tuple[list[dict], str]:
-    org, last = s.org, s.last_run
-    outcome = f" ({last.outcome.replace('_', ' ')})" if last else ""
-    attempted = when(last.started_at if last else None, now) + outcome
-    success = s.last_success.finished_at if s.last_success else org.last_success_at
-    pairs = [
-        ("Connection", f"{_icon(org)} {_words(org)}"),
-        ("Next sync", _next_sync(s, now)),
-        ("LAST ATTEMPTED SYNC", rich_when(last.started_at if last else None, now) + outcome),
-        ("LAST SUCCESSFUL SYNC", rich_when(success, now)),
-        ("SYNC FROM DATE", day(s.sync_from)),
-        ("Records", _counts(s.records)),
-    ]
-    error = org.last_error
-    if error:
-        pairs.append(("Last error", escape(error)))
-    blocks = [section(f"*{escape(org.name)}*  `{escape(org.tenant_id)}`"), fields(pairs)]
-    text = "\n".join([f"{escape(org.name)} ({escape(org.tenant_id)}): {_words(org)}",
-                      f"LAST ATTEMPTED SYNC: {attempted}", f"LAST SUCCESSFUL SYNC: {when(success, now)}",
-                      f"SYNC FROM DATE: {day(s.sync_from)}", f"Next sync: {_next_sync(s, now, plain=True)}",
-                      f"Records: {_counts(s.records)}"] + ([f"Last error: {escape(error)}"] if error else []))
+def _card(s, now: float, reauth: str | None) -> tuple[list[dict], str]:
+    org, tz = s.org, s.org.timezone
+    icon, words = CONNECTIONS[org.connection]
+    last = s.last_run
+    attempted = moment(last.started_at, tz) + f" ({OUTCOMES.get(last.outcome, last.outcome)})" if last else "never"
+    success = moment(s.last_success.finished_at if s.last_success else org.last_success_at, tz)
+    pairs = [("Connection", f"{icon} {words}"), ("Next sync", _next_sync(s, now)),
+             ("LAST ATTEMPTED SYNC", attempted), ("LAST SUCCESSFUL SYNC", success),
+             ("SYNC FROM DATE", since(s.sync_from, tz)), ("Records", _records(s.records))]
+    if org.last_error and s.attention:
+        pairs.append(("Last error", escape(org.last_error)))
+    about = [f"`{escape(org.tenant_id)}`", f"times in {escape(tz)}" if tz else "times in UTC", _from_means(s)]
+    if s.progress:
+        about.insert(0, progress(s.progress))
+    blocks = [section(f"*{escape(org.name)}*"), fields(pairs), context(" · ".join(about))]
+    buttons = _buttons(s, reauth)
+    if buttons:
+        blocks.append(actions(*buttons))
+    text = "\n".join([f"{escape(org.name)}: {words}"] + [f"{label}: {value}" for label, value in pairs] + about)
     return blocks, text
 
 
-def _icon(org) -> str:
-    return CONNECTIONS[org.connection][0]
+def _from_means(s) -> str:
+    """SYNC FROM DATE in one line: what the next sync asks Xero for, and where the date comes from."""
+    if s.sync_from is None:
+        return "SYNC FROM DATE: the next sync reads the whole history"
+    why = "set by a reset" if s.sync_from_is_reset else (
+        f"{span(s.overlap)} before the last successful sync began, to be safe")
+    return f"SYNC FROM DATE: the next sync asks Xero for everything changed since then ({why})"
 
 
-def _words(org) -> str:
-    return CONNECTIONS[org.connection][1]
+def span(seconds: float) -> str:
+    """A setting's length in words: `24 hours`, `90 minutes`, `45 seconds`."""
+    for unit, size in (("hour", 3600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            n = int(seconds // size)
+            return f"{n} {unit}{'s' if n != 1 else ''}"
+    n = int(seconds)
+    return f"{n} second{'s' if n != 1 else ''}"
 
 
-def _next_sync(s, now: float, *, plain: bool = False) -> str:
-    fmt = when if plain else rich_when
+def _buttons(s, reauth: str | None) -> list[dict]:
+    tenant = s.org.tenant_id
+    if s.org.needs_reauth:
+        return [button("Re-authorize Xero", REAUTH_ACTION, url=reauth, style="primary")] if reauth else []
+    buttons = [] if s.running else [button("Sync now", SYNC_ACTION, value=tenant)]
+    if not s.org.enabled:
+        buttons.append(button("Enable", ENABLE_ACTION, value=tenant))
+    return buttons
+
+
+def _next_sync(s, now: float) -> str:
     if s.running:
         return "running now"
     if s.org.needs_reauth:
         return "after re-authorization"
     if not s.org.enabled:
-        return "none: automatic sync is disabled (`/xero enable` resumes it)"
+        return "none: automatic sync is disabled"
     if s.org.paused_until and s.org.paused_until > now:
-        return f"{fmt(s.org.paused_until, now)} (Xero's daily limit is spent)"
-    return fmt(s.next_sync_at, now, never="not scheduled")
+        return f"{moment(s.org.paused_until, s.org.timezone)}, when Xero's daily limit resets"
+    return moment(s.next_sync_at, s.org.timezone, never="not scheduled")
 
 
-def _counts(records: dict[str, int]) -> str:
-    shown = [f"{name} {n:,}" for name, n in sorted(records.items()) if n]
-    return ", ".join(shown) if shown else "none yet"
+def _records(records: dict[str, int]) -> str:
+    held = sorted(((n, name) for name, n in records.items() if n), reverse=True)
+    if not held:
+        return "none yet"
+    total = sum(n for n, _ in held)
+    more = f", and {len(held) - 5} more" if len(held) > 5 else ""
+    return f"{total:,} (" + ", ".join(f"{name} {n:,}" for n, name in held[:5]) + more + ")"
 
 
-def test_reply(results) -> Reply:
+def _line(s, now: float) -> str:
+    icon, words = CONNECTIONS[s.org.connection]
+    success = s.last_success.finished_at if s.last_success else s.org.last_success_at
+    return (f"{icon} *{escape(s.org.name)}*: {words}; last successful sync {moment(success, s.org.timezone)};"
+            f" next sync {_next_sync(s, now)}")
+
+
+def _compact(statuses, now: float, room: int) -> list[dict]:
+    """One line per org, packed into as few sections as Slack allows, within `room` blocks."""
+    blocks, chunk = [], ""
+    for shown, line in enumerate(_line(s, now) for s in statuses):
+        if len(chunk) + len(line) + 1 > SECTION_CHARS:
+            if len(blocks) >= room - 2:
+                return blocks + [section(chunk), context(f"… and {len(statuses) - shown} more")]
+            blocks.append(section(chunk))
+            chunk = ""
+        chunk += ("\n" if chunk else "") + line
+    return blocks + [section(chunk)] if chunk else blocks
+
+
+def test_reply(results, reauth_links: dict[str, str] | None = None) -> Reply:
+    links = reauth_links or {}
     blocks, texts = [], []
     for r in results:
         name = escape(r.xero_name or r.org.name)
-        state = ":white_check_mark: reachable" if r.reachable else f":x: not reachable: {escape(r.reason or '')}"
-        budget = r.budget
-        left = (f"{_n(budget.minute_remaining)} calls left this minute, {_n(budget.day_remaining)} today")
-        scopes = escape(" ".join(r.scopes)) or "unknown"
-        blocks += [section(f"*{name}*  `{escape(r.org.tenant_id)}`\n{state}"),
-                   fields([("Scopes granted", f"`{scopes}`"), ("API budget", left)])]
-        texts.append(f"{name}: {state}. Scopes: {scopes}. API budget: {left}.")
-    return Reply("\n".join(texts), blocks[:50])
+        if r.reachable:
+            budget = r.budget
+            left = f"{_n(budget.minute_remaining)} calls left this minute, {_n(budget.day_remaining)} today"
+            scopes = escape(" ".join(r.scopes)) or "unknown"
+            line = f":white_check_mark: *{name}* is reachable."
+            blocks += [section(line), fields([("Scopes granted", f"`{scopes}`"), ("API budget", left)])]
+            texts.append(f"{line} Scopes: {scopes}. API budget: {left}.")
+            continue
+        line = f":x: *{name}* is not reachable: {escape(r.reason or 'unknown reason')}."
+        blocks.append(section(line))
+        link = links.get(r.org.tenant_id)
+        if link and r.needs_person:
+            blocks.append(actions(button("Re-authorize Xero", REAUTH_ACTION, url=link, style="primary")))
+        texts.append(line)
+    return Reply("\n".join(texts), blocks[:MAX_BLOCKS])
 
 
 def _n(value: int | None) -> str:

@@ -1,0 +1,45 @@
+"""An organisation's state as the integration page shows it: its connection, LAST ATTEMPTED and LAST SUCCESSFUL
+SYNC, SYNC FROM DATE (and where it comes from), the next sync, the records held, and, while a sync runs, how far
+it has got (in any process: progress is in the store)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from storage.orgs import Org
+from storage.runs import Run
+
+
+@dataclass(frozen=True)
+class OrgStatus:
+    org: Org
+    last_run: Run | None
+    last_success: Run | None
+    sync_from: float | None
+    sync_from_is_reset: bool  # SYNC FROM DATE was set by a reset (not by the last successful sync)
+    next_sync_at: float | None
+    records: dict[str, int]
+    running: bool  # a sync runs now, here or in another process
+    overlap: float = 86400  # SYNC_OVERLAP: SYNC FROM DATE is this long before the last successful sync began
+
+    @property
+    def progress(self) -> Run | None:
+        """The run in progress, with its per-entity progress (None when no sync runs)."""
+        return self.last_run if self.running and self.last_run and self.last_run.outcome == "running" else None
+
+    @property
+    def attention(self) -> bool:
+        """Someone should look: it needs re-authorization, or its last sync did not succeed."""
+        last = self.last_run
+        return self.org.needs_reauth or (last is not None and last.outcome not in ("success", "running"))
+
+
+async def build(store, org: Org, *, running: bool, overlap: float) -> OrgStatus:
+    latest = await store.runs.latest(org.tenant_id)
+    success = latest if latest and latest.outcome == "success" else await store.runs.latest(
+        org.tenant_id, outcome="success")
+    scheduled = org.enabled and not org.needs_reauth
+    next_at = max(org.next_sync_at or 0, org.paused_until or 0) if scheduled and org.next_sync_at else None
+    from_success = success is not None and org.sync_from == success.started_at - overlap
+    return OrgStatus(org, latest, success, org.sync_from, org.sync_from is not None and not from_success,
+                     next_at, await store.records.counts(org.tenant_id), running, overlap)
