@@ -11,7 +11,10 @@ DEFAULT_ORG_NAMES = ("Demo Company (NZ)", "Demo Company (UK)")
 class EmulatorConfig:
     """Everything that shapes an emulator: credentials, data sizes, consent, webhooks and API limits.
 
-    Sizes are per organisation. Tax rates and currencies are a small fixed set per organisation.
+    Sizes are per organisation. Tax rates and currencies are a small fixed set per organisation. `journals` is a
+    ceiling: the seeded general ledger holds one journal per posted seeded document, up to that many (spread over
+    the year). `precise_items`: how many of the seeded items (the last ones) have unit prices with 4 decimals,
+    which their invoice and credit-note lines carry too (0 keeps every seeded amount to 2 decimals).
     """
 
     client_id: str = "emulator-client"
@@ -26,6 +29,17 @@ class EmulatorConfig:
     prepayments: int = 3
     items: int = 10
     accounts: int = 15
+    bank_transactions: int = 40
+    bank_transfers: int = 6
+    manual_journals: int = 12
+    journals: int = 500
+    tracking_categories: int = 3
+    purchase_orders: int = 20
+    quotes: int = 20
+    repeating_invoices: int = 6
+    contact_groups: int = 4
+    users: int = 5
+    precise_items: int = 0
     seed: int = 1
     auto_approve: bool = False
     webhook_url: str | None = None
