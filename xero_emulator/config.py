@@ -50,6 +50,9 @@ class EmulatorConfig:
     concurrent_limit: int = 5
     app_minute_limit: int = 10000
     minute_seconds: float = 60.0
+    # Requests are checked against the parameters Xero's OpenAPI description declares for each GET endpoint;
+    # every violation is kept in `Emulator.violations`. With `strict_requests`, such a request is answered 400.
+    strict_requests: bool = False
     # Extras (not part of Xero's surface): the app name echoed as ProviderName, the base URL used in webhook
     # resourceUrls, the redirect URIs the "registered app" accepts (None: any), how long webhook events are
     # batched (real seconds).

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from . import request_check
 from .emulator import Emulator
 from .entities import EntitySpec, entity
-from .errors import not_found
+from .errors import not_found, validation_error
 from .faults import API
 from .guards import strike, tenant_access
 from .keys import DROPPED, EMULATOR, SLOW
@@ -41,9 +42,22 @@ async def _serve(emulator: Emulator, request: web.Request) -> web.StreamResponse
     try:
         if SLOW in request:
             await emulator.clock.sleep(request[SLOW])
-        return _answer(emulator, org, spec, request)
+        return _checked(emulator, org, spec, request) or _answer(emulator, org, spec, request)
     finally:
         emulator.limiter.release(org.tenant_id)
+
+
+def _checked(emulator: Emulator, org: Org, spec: EntitySpec, request: web.Request) -> web.Response | None:
+    """Check the request against the parameters the spec declares: keep what breaks them; refuse it when strict."""
+    params = request_check.declared(request.match_info["entity"], "record_id" in request.match_info)
+    if params is None:
+        return None
+    problems = request_check.problems(params, request.query, request.headers)
+    if not problems:
+        return None
+    strict = emulator.config.strict_requests
+    emulator.record_violation(request.method, request.path, dict(request.query), org.tenant_id, problems, strict)
+    return validation_error(problems) if strict else None
 
 
 def _answer(emulator: Emulator, org: Org, spec: EntitySpec, request: web.Request) -> web.Response:
