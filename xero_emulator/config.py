@@ -53,6 +53,8 @@ class EmulatorConfig:
     # Requests are checked against the parameters Xero's OpenAPI description declares for each GET endpoint;
     # every violation is kept in `Emulator.violations`. With `strict_requests`, such a request is answered 400.
     strict_requests: bool = False
+    # Answers of the Accounting API and /connections are gzipped when the request's Accept-Encoding allows it.
+    gzip: bool = True
     # Extras (not part of Xero's surface): the app name echoed as ProviderName, the base URL used in webhook
     # resourceUrls, the redirect URIs the "registered app" accepts (None: any), how long webhook events are
     # batched (real seconds).
