@@ -32,7 +32,7 @@ class EmulatorConfig:
     bank_transactions: int = 40
     bank_transfers: int = 6
     manual_journals: int = 12
-    journals: int = 500
+    journals: int = 250
     tracking_categories: int = 3
     purchase_orders: int = 20
     quotes: int = 20
