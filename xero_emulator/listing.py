@@ -29,8 +29,10 @@ def wants_exact(spec: EntitySpec, query: Mapping[str, str]) -> bool:
 
 
 def single(spec: EntitySpec, table: Table, record_id: str, query: Mapping[str, str]) -> bytes | None:
-    """The one record, as a list of one; None when there is none."""
+    """The one record, as a list of one; None when there is none. Journals are found by number too."""
     found = next((r for r in (record_id, record_id.lower()) if r in table), None)
+    if found is None and spec.offset and record_id.isdigit() and int(record_id) > 0:
+        found = next(iter(table.after(int(record_id) - 1)[0:1]), None)
     if found is None:
         return None
     return _shape(spec, table.json(found, rounded=spec.rounded and not wants_exact(spec, query)), query, True)

@@ -78,6 +78,15 @@ async def test_journals_by_offset_in_batches_of_100(xero, session, emulator):
     assert created == sorted(created) and len(set(created)) == len(created)
 
 
+async def test_one_journal_by_id_or_by_number(xero, session, emulator):
+    token, tenant = session["access_token"], xero.tenant_ids[0]
+    journal = emulator.records(tenant, "Journals")[41]
+    assert journal["JournalNumber"] == 42
+    for key in (journal["JournalID"], "42"):
+        assert (await xero.api_json(f"Journals/{key}", token, tenant))["Journals"] == [journal]
+    assert (await xero.api("Journals/401", token, tenant)).status == 404
+
+
 async def test_journals_offset_and_if_modified_since_together(xero, session, emulator):
     token, tenant = session["access_token"], xero.tenant_ids[0]
     everything = emulator.records(tenant, "Journals")
