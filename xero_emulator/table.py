@@ -2,7 +2,8 @@
 
 Seeded records are rendered on first read (and cached as bytes), so a hundred thousand invoices cost little until
 they are asked for. A change replaces the record and moves its key to its new place in the order; nothing else is
-re-sorted.
+re-sorted. Where unit amounts can have four decimals, a record that has some is also kept rendered with them
+rounded to two (what an answer without `unitdp=4` shows).
 """
 
 from __future__ import annotations

@@ -40,7 +40,8 @@ async def test_bank_transactions_walk_in_pages(xero, session, emulator):
     token, tenant = session["access_token"], xero.tenant_ids[0]
     seen, page = [], 1
     while True:
-        body = await xero.api_json("BankTransactions", token, tenant, params={"page": str(page), "pageSize": "15", "unitdp": "4"})
+        params = {"page": str(page), "pageSize": "15", "unitdp": "4"}  # unitdp=4: exactly the stored amounts
+        body = await xero.api_json("BankTransactions", token, tenant, params=params)
         assert body["pagination"] == {"page": page, "pageSize": 15, "pageCount": 3, "itemCount": 40}
         seen += body["BankTransactions"]
         if page == body["pagination"]["pageCount"]:
