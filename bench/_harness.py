@@ -77,6 +77,7 @@ def arguments(doc: str, *, invoices: int = 100_000, contacts: int = 20_000,
 def settings_for(emulator_url: str, data_dir: Path, port: int, **extra: str) -> Settings:
     return Settings.from_env({
         **daemon_env(emulator_url), "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SECRET_KEY": SECRET,
+        "SLACK_RESPONSE_URL_PREFIXES": "http://127.0.0.1:",  # the load generator's reply servers, on any port
         "DATABASE_URL": f"sqlite:///{data_dir}/xero-syncd.db", "HOST": "127.0.0.1", "PORT": str(port),
         "PUBLIC_URL": f"http://127.0.0.1:{port}", "LOG_LEVEL": "warning", **extra,
     })

@@ -40,6 +40,7 @@ from daemon.slack.notifier import SlackNotifier
 from daemon.slack.outbox import Outbox
 from daemon.sync.engine import SyncEngine
 from daemon.sync.notifier import LogNotifier, Notifier
+from daemon.sync.outcomes import Outcomes
 from daemon.sync.runs import SyncRuns
 from daemon.sync.scheduler import Scheduler
 from daemon.sync.service import Parts, SyncService
@@ -52,7 +53,7 @@ from daemon.xero.pacing import Pacer
 from daemon.xero.tokens import TokenManager
 from handlers import health, oauth, webhooks
 from handlers import metrics as metrics_handler
-from handlers.slack import bolt
+from handlers.slack import bolt, door
 from handlers.slack.commands import Ctx
 from storage import Store
 
@@ -93,7 +94,7 @@ def _routes(app: web.Application) -> None:
     app.router.add_get("/oauth/callback", oauth.callback)
     app.router.add_post("/webhooks/xero", webhooks.receive)
     if app[SETTINGS].slack_signing_secret:
-        app.router.add_post("/slack/events", bolt.events)
+        app.router.add_post("/slack/events", door.events)
 
 
 def _notifier(app: web.Application) -> Notifier:
@@ -107,9 +108,13 @@ def _notifier(app: web.Application) -> Notifier:
 
 async def _store(app: web.Application) -> AsyncIterator[None]:
     store = await Store.open(app[SETTINGS].database_url, app[SECRETS])
-    interrupted = await store.runs.interrupt_unfinished(app[CLOCK].time())
+    now = app[CLOCK].time()
+    interrupted = await store.runs.interrupt_unfinished(now)
     if interrupted:
         log.warning("sync.runs_interrupted_by_restart", count=interrupted)
+    repaired = await store.records.repair_future_watermarks(int((now - app[SETTINGS].sync_overlap) * 1000))
+    if repaired:  # an older version took them from records dated in the future: they asked Xero for nothing
+        log.warning("sync.future_watermarks_repaired", count=repaired)
     app[STORE] = store
     yield
     await store.close()
@@ -149,12 +154,13 @@ async def _service(app: web.Application, pacer: Pacer | None, retry: RetryPolicy
     settings, store, clock, http, tasks = app[SETTINGS], app[STORE], app[CLOCK], app[HTTP], app[TASKS]
     metrics, notifier = app[METRICS], app[NOTIFIER]
     identity = XeroIdentity(settings, http, clock)
-    tokens = TokenManager(store, identity, clock, metrics=metrics)
+    tokens = TokenManager(store, identity, clock, metrics=metrics, watcher=notifier)
     client = XeroClient(settings.xero_api_url, http, tokens, clock, pacer or Pacer(clock),
                         retry=retry or RetryPolicy(), metrics=metrics)
     consent = Consent(settings, store, identity, app[SECRETS], clock)
-    engine = SyncEngine(store, client, clock, tasks, settings.sync_entities)
-    runs = SyncRuns(settings, store, engine, clock, notifier, consent, tasks, metrics=metrics)
+    engine = SyncEngine(store, client, clock, tasks, settings.sync_entities, overlap=settings.sync_overlap)
+    outcomes = Outcomes(store, clock, notifier, consent, metrics=metrics)
+    runs = SyncRuns(settings, store, engine, clock, outcomes, tasks)
     app[SCHEDULER] = scheduler = Scheduler(store, runs, clock, tasks, interval=settings.sync_interval,
                                            concurrency=settings.sync_concurrency, lease=settings.sync_lease)
     parts = Parts(consent=consent, runs=runs, scheduler=scheduler, webhooks=WebhookInbox(store, runs, clock, tasks),

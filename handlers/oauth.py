@@ -34,4 +34,6 @@ async def callback(request: web.Request) -> web.Response:
         log.info("oauth.callback_refused", reason=str(err))
         return page("Xero was not connected", str(err), ok=False, status=400)
     items = [f"{o.name} (new)" for o in result.new] + [f"{o.name} (reconnected)" for o in result.reconnected]
+    items += [f"{name} (not connected: this link re-authorizes other organisations; an admin can add it with "
+              "/xero auth)" for name in result.ignored]
     return page("Xero is connected", "These organisations are connected and will sync now:", items=items)

@@ -18,6 +18,7 @@ from daemon.core.keys import SERVICE, SETTINGS
 log = structlog.get_logger(__name__)
 
 MAX_BODY = 256 * 1024
+EVENT_FIELDS = ("tenantId", "resourceId", "eventDateUtc", "eventType", "eventCategory")
 
 
 class WebhookPayloadError(ValueError):
@@ -34,11 +35,13 @@ def signature_ok(key: str, body: bytes, signature: str | None) -> bool:
 def parse_events(body: bytes) -> list[dict]:
     try:
         payload = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than any payload Xero sends
         raise WebhookPayloadError("the body is not JSON") from None
     events = payload.get("events") if isinstance(payload, dict) else None
     if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
         raise WebhookPayloadError("the body has no list of events")
+    if not all(isinstance(e.get(k), (str, type(None))) for e in events for k in EVENT_FIELDS):
+        raise WebhookPayloadError("an event's fields are not text")
     return events
 
 

@@ -117,6 +117,29 @@ class Alerts:
                 await _queue(tx, messages, episode_id, now)
         return bool(changed)
 
+    # -- alerts for the operator (not one org's) --------------------------------------------------------------
+    async def open_operator(self, kind: str, now: float, error: str, messages: Iterable[Outgoing]) -> bool:
+        """Open the operator alert `kind` and queue its messages; False (nothing queued) when it is open already."""
+        async with self._db.transaction() as tx:
+            row = await tx.fetchone(
+                "INSERT INTO operator_alerts (kind, opened_at, last_error) VALUES (?, ?, ?)"
+                " ON CONFLICT (kind) DO UPDATE SET opened_at = excluded.opened_at, closed_at = NULL,"
+                " last_error = excluded.last_error WHERE operator_alerts.closed_at IS NOT NULL RETURNING kind",
+                (kind, now, error))
+            if row is None:
+                return False
+            await _queue(tx, messages, None, now)
+        return True
+
+    async def close_operator(self, kind: str, now: float, messages: Iterable[Outgoing]) -> bool:
+        """Close the operator alert `kind` and queue its messages; False when it was not open."""
+        async with self._db.transaction() as tx:
+            closed = await tx.execute("UPDATE operator_alerts SET closed_at = ? WHERE kind = ? AND closed_at IS NULL",
+                                      (now, kind))
+            if closed:
+                await _queue(tx, messages, None, now)
+        return bool(closed)
+
     # -- the outbox --------------------------------------------------------------------------------------------
     async def enqueue(self, messages: Iterable[Outgoing], now: float) -> None:
         async with self._db.transaction() as tx:

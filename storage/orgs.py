@@ -26,6 +26,7 @@ class Org:
     last_error: str | None
     lease_owner: str | None
     lease_until: float | None
+    resets: int  # how many times SYNC FROM DATE was reset (a run that started before the latest writes no mark)
 
     @property
     def needs_reauth(self) -> bool:
@@ -100,6 +101,25 @@ class Orgs:
                 f"UPDATE orgs SET {assignments}, updated_at = ? WHERE tenant_id = ?",
                 (*changes.values(), now, tenant_id),
             )
+
+    async def reset(self, tx: Tx, tenant_id: str, now: float, sync_from: float | None) -> None:
+        """SYNC FROM DATE is now `sync_from` (None: the whole history), and wins over a sync running meanwhile."""
+        await tx.execute("UPDATE orgs SET sync_from = ?, resets = resets + 1, updated_at = ? WHERE tenant_id = ?",
+                         (sync_from, now, tenant_id))
+
+    async def synced(self, tenant_id: str, now: float, *, started: float, resets: int, sync_from: float | None,
+                     reconciled: bool) -> None:
+        """A run that started at `started`, when the org had been reset `resets` times, succeeded: the org is
+        connected and error-free. `sync_from`: the new SYNC FROM DATE when the run read every entity (None: it read
+        only some, and the date stays), unless the org was reset since the run started (the reset wins).
+        `reconciled`: it re-read the paged entities in full."""
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE orgs SET last_success_at = ?, last_error = NULL, state = 'connected', state_reason = NULL,"
+                " last_reconcile_at = CASE WHEN ? THEN ? ELSE last_reconcile_at END,"
+                " sync_from = CASE WHEN ? AND resets = ? THEN ? ELSE sync_from END,"
+                " updated_at = ? WHERE tenant_id = ?",
+                (now, reconciled, started, sync_from is not None, resets, sync_from, now, tenant_id))
 
     async def due(self, now: float) -> list[Org]:
         """Enabled, connected, unpaused orgs whose next sync time has come and nobody syncs, oldest first."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import AsyncIterator, Generator, Iterable
 
-from storage.db import Database, Statement, Tx
+from storage.db import Database, Statement, Tx, within
 
 UPSERT = (
     "INSERT INTO records (tenant_id, entity, xero_id, status, updated_ms, data, synced_at)"
@@ -16,8 +16,9 @@ UPSERT = (
     " ON CONFLICT (tenant_id, entity, xero_id) DO UPDATE SET status = excluded.status,"
     " updated_ms = excluded.updated_ms, data = excluded.data, synced_at = excluded.synced_at, deleted = 0"
     " WHERE excluded.updated_ms > records.updated_ms OR records.deleted = 1"
-    " OR (excluded.updated_ms = records.updated_ms AND excluded.data IS DISTINCT FROM records.data)"
-)
+    " OR ((excluded.updated_ms = records.updated_ms OR excluded.updated_ms = 0 OR records.updated_ms = 0)"
+    " AND excluded.data IS DISTINCT FROM records.data)"
+)  # updated_ms 0: a date not to be trusted (none, or beyond Xero's time): what was read last is kept if it differs
 _VALUES = " VALUES (?, ?, ?, ?, ?, ?, ?)"
 # A page is upserted a few hundred rows per statement, not one statement per row: SQLite releases Python's GIL
 # around every statement step, and with the next page being decoded on another thread, a per-row statement waited
@@ -60,10 +61,11 @@ class Records:
 
     async def store_page(
         self, tenant_id: str, entity: str, rows: list[Row], *, run_id: int, now: float,
-        watermark_ms: int | None = None, seen_all: Iterable[str] | None = None,
+        watermark_ms: int | None = None, resets: int = 0, seen_all: Iterable[str] | None = None,
     ) -> int:
-        """Upsert one page, count it on the run, and (on the entity's last page) advance its watermark and mark
-        records that vanished as deleted: all in one transaction. Returns how many records changed."""
+        """Upsert one page, count it on the run, and (on the entity's last page) set its watermark, the time the
+        next sync reads it from, unless the org was reset since the run began (`resets`: how many times it had
+        been then); mark records that vanished as deleted: all in one transaction. Returns how many changed."""
         batches = [[v for r in rows[i:i + ROWS_PER_STATEMENT]
                     for v in (tenant_id, entity, r.xero_id, r.status, r.updated_ms, r.data, now)]
                    for i in range(0, len(rows), ROWS_PER_STATEMENT)]
@@ -79,7 +81,7 @@ class Records:
                 changed += yield vanished, (tenant_id, entity, seen)
             yield _COUNT_PAGE, (run_id, entity, changed)
             if watermark_ms is not None:
-                yield _watermark_sql(force=False), (tenant_id, entity, watermark_ms)
+                yield _MARK_UNLESS_RESET, (tenant_id, entity, watermark_ms, tenant_id, resets)
             return changed
 
         return await self._db.write(plan)
@@ -105,26 +107,31 @@ class Records:
             after = rows[-1]["xero_id"]
 
     async def watermarks(self, tenant_id: str) -> dict[str, int | None]:
+        """Per entity, the time (ms) its next sync reads changes from (None: the whole history)."""
         rows = await self._db.fetchall("SELECT entity, updated_ms FROM watermarks WHERE tenant_id = ?", (tenant_id,))
         return {row["entity"]: row["updated_ms"] for row in rows}
 
-    async def reset_watermarks(self, tenant_id: str, entities: Iterable[str], updated_ms: int | None) -> None:
+    async def reset_watermarks(self, tenant_id: str, entities: Iterable[str], updated_ms: int | None,
+                               tx: Tx | None = None) -> None:
         """Make the next sync of every entity read from `updated_ms` (None: the whole history)."""
-        async with self._db.transaction() as tx:
+        async with within(self._db, tx) as tx:
             for entity in entities:
-                await set_watermark(tx, tenant_id, entity, updated_ms, force=True)
+                await tx.execute(_MARK, (tenant_id, entity, updated_ms))
+
+    async def repair_future_watermarks(self, ceiling_ms: int) -> int:
+        """Watermarks beyond `ceiling_ms` (written from a record dated in the future by an older version) would
+        ask Xero for changes after that date, and get nothing, for ever: they are brought back to it. The count."""
+        async with self._db.transaction() as tx:
+            return await tx.execute("UPDATE watermarks SET updated_ms = ? WHERE updated_ms > ?", (ceiling_ms, ceiling_ms))
 
 
-async def set_watermark(tx: Tx, tenant_id: str, entity: str, updated_ms: int | None, *, force: bool = False) -> None:
-    """Advance an entity's watermark (never backwards, unless `force`: a reset)."""
-    await tx.execute(_watermark_sql(force=force), (tenant_id, entity, updated_ms))
-
-
-def _watermark_sql(*, force: bool) -> str:
-    keep = "excluded.updated_ms" if force else (
-        "CASE WHEN watermarks.updated_ms > excluded.updated_ms THEN watermarks.updated_ms ELSE excluded.updated_ms END")
-    return ("INSERT INTO watermarks (tenant_id, entity, updated_ms) VALUES (?, ?, ?)"
-            f" ON CONFLICT (tenant_id, entity) DO UPDATE SET updated_ms = {keep}")
+_MARK = ("INSERT INTO watermarks (tenant_id, entity, updated_ms) VALUES (?, ?, ?)"
+         " ON CONFLICT (tenant_id, entity) DO UPDATE SET updated_ms = excluded.updated_ms")
+# A run's mark is written unless the org was reset since the run began: the reset wins.
+_MARK_UNLESS_RESET = (
+    "INSERT INTO watermarks (tenant_id, entity, updated_ms) SELECT ?, ?, ?"
+    " WHERE NOT EXISTS (SELECT 1 FROM orgs WHERE tenant_id = ? AND resets <> ?)"
+    " ON CONFLICT (tenant_id, entity) DO UPDATE SET updated_ms = excluded.updated_ms")
 
 
 def _record(row) -> dict:

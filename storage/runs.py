@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 from storage.db import Database
@@ -22,6 +23,7 @@ class Run:
     error: str | None
     changed: dict[str, int] = field(default_factory=dict)
     owner: str | None = None  # the process that ran it (storage.Store.owner)
+    notes: list[str] = field(default_factory=list)  # what it noticed without failing on it
 
     @property
     def total_changed(self) -> int:
@@ -49,11 +51,12 @@ class Runs:
             )
         return int(row["id"])
 
-    async def finish(self, run_id: int, outcome: str, now: float, *, api_calls: int, error: str | None = None) -> None:
+    async def finish(self, run_id: int, outcome: str, now: float, *, api_calls: int, error: str | None = None,
+                     notes: list[str] = ()) -> None:
         async with self._db.transaction() as tx:
             await tx.execute(
-                "UPDATE runs SET outcome = ?, finished_at = ?, api_calls = ?, error = ? WHERE id = ?",
-                (outcome, now, api_calls, error, run_id),
+                "UPDATE runs SET outcome = ?, finished_at = ?, api_calls = ?, error = ?, notes = ? WHERE id = ?",
+                (outcome, now, api_calls, error, json.dumps(list(notes)) if notes else None, run_id),
             )
 
     async def interrupt_unfinished(self, now: float) -> int:
@@ -85,5 +88,5 @@ class Runs:
         changed = {r["entity"]: r["changed"] for r in entities}
         return Run(
             row["id"], row["tenant_id"], row["trigger"], row["started_at"], row["finished_at"], row["outcome"],
-            row["api_calls"], row["error"], changed, row["owner"],
+            row["api_calls"], row["error"], changed, row["owner"], json.loads(row["notes"] or "[]"),
         )

@@ -12,6 +12,7 @@ from typing import Any, AsyncIterator, Iterable, TypeVar
 import aiosqlite
 
 from storage.db import Plan, run_plan
+from storage.files import private_file
 
 T = TypeVar("T")
 
@@ -36,7 +37,8 @@ class SqliteDatabase:
         self._lock = asyncio.Lock()
 
     async def connect(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # SQLite creates the -wal and -shm files with the database file's permissions: 0600 from the start
+        private_file(self.path)
         self._writer = await self._open()
         self._reader = await self._open()
 

@@ -3,6 +3,7 @@ app under `aiohttp_client`. Tests hand fakes in through the factory; nothing pat
 
 from __future__ import annotations
 
+import io
 from typing import Any, Awaitable, Callable
 
 import pytest
@@ -18,6 +19,15 @@ from xero_emulator import EMULATOR, EmulatorConfig
 from xero_emulator import create_app as create_emulator
 
 logs.configure("warning", json=False, cache=False)
+
+
+@pytest.fixture
+def log_lines():
+    """Everything the daemon logs during the test (JSON lines, info and above): call it for the text so far."""
+    out = io.StringIO()
+    logs.configure("info", json=True, file=out, cache=False)
+    yield out.getvalue
+    logs.configure("warning", json=False, cache=False)
 
 
 @pytest.fixture

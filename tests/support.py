@@ -3,6 +3,7 @@ and the consent flow driven over HTTP."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any, Coroutine, TypeVar
 from urllib.parse import parse_qs, urlsplit
@@ -13,6 +14,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from daemon.core.keys import SERVICE, SLACK_OUTBOX, STORE, TASKS
 from daemon.core.settings import Settings
 from tests.fakes.clock import FakeClock
+from tests.waiting import eventually
 from xero_emulator.harness import daemon_env
 
 SECRET = "test-secret-key"
@@ -104,6 +106,19 @@ class Daemon:
     async def connect(self, emulator: EmulatorHandle) -> list:
         """Drive the consent flow over HTTP: signed start link -> emulator authorize -> our callback."""
         return await follow_consent(self, emulator, self.service.connect_link("U_ADMIN"))
+
+
+async def held_sync(daemon: Daemon, emulator: EmulatorHandle, tenant_id: str, *, entity: str = "Invoices",
+                    seconds: float = 30, trigger: Any = None) -> asyncio.Task:
+    """A manual sync of `tenant_id` (or the awaitable `trigger` starts) that Xero holds with a 429 (Retry-After
+    `seconds`) when it reaches `entity`: it waits on the clock, mid-run, until the test advances it."""
+    emulator.state.clear_calls()
+    emulator.state.inject_fault("rate_limited", tenant_id=tenant_id, entity=entity, count=1, delay=seconds)
+    task = asyncio.ensure_future(trigger if trigger is not None else daemon.service.sync(tenant_id))
+    await eventually(lambda: [c for c in emulator.api_calls(tenant_id) if c.status == 429],
+                     f"the sync of {tenant_id} to be held by a 429")
+    await daemon.settled()
+    return task
 
 
 async def follow_consent(daemon: Daemon, emulator: EmulatorHandle, link: str) -> web.Response:

@@ -45,6 +45,7 @@ async def test_check_passes_with_good_settings_and_reachable_endpoints(emulator,
     assert "XERO_CLIENT_ID and XERO_CLIENT_SECRET accepted" in text
     assert f"Xero connections {emulator.url}/connections: reachable" in text
     assert "Slack auth.test: SLACK_BOT_TOKEN accepted" in text
+    assert "ok    SLACK_RESPONSE_URL_PREFIXES: replies to commands go only to https://hooks.slack.com/" in text
     assert "no problems found" in text
     for secret in ("emulator-secret", "xoxb-never-printed", "signing-secret-never-printed", SECRET):
         assert secret not in text
@@ -52,13 +53,15 @@ async def test_check_passes_with_good_settings_and_reachable_endpoints(emulator,
 
 async def test_check_names_a_bad_setting_and_an_unreachable_endpoint(emulator, tmp_path):
     dead = f"http://127.0.0.1:{free_port()}/connect/token"
-    env = env_for(emulator, tmp_path, PORT="eighty", XERO_TOKEN_URL=dead, XERO_CLIENT_SECRET="wrong-secret")
+    env = env_for(emulator, tmp_path, PORT="eighty", XERO_TOKEN_URL=dead, XERO_CLIENT_SECRET="wrong-secret",
+                  SLACK_RESPONSE_URL_PREFIXES="http://replies.example/,ftp://nope")
     out = io.StringIO()
     assert await run_check(env, out) == 1
     text = out.getvalue()
     assert "FAIL  PORT must be a whole number, got 'eighty'" in text
     assert f"FAIL  Xero token endpoint {dead}: unreachable (ClientConnectorError" in text
     assert "warn  SLACK_BOT_TOKEN is not set" in text
+    assert "FAIL  SLACK_RESPONSE_URL_PREFIXES must be an http(s) URL, got 'ftp://nope'" in text
     assert "wrong-secret" not in text
 
 

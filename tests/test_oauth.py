@@ -5,6 +5,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.support import follow_consent
+from xero_emulator import EmulatorConfig
 
 
 async def snapshot(daemon) -> tuple:
@@ -105,3 +106,46 @@ async def test_a_failed_code_exchange_changes_nothing_and_leaks_no_secret(daemon
     page = await refused(daemon, code="not-a-real-code")
     assert "Connecting to Xero failed" in page
     assert "emulator-secret" not in page and "not-a-real-code" not in page
+
+
+@pytest.fixture
+def emulator_config():
+    return EmulatorConfig(orgs=3, auto_approve=True)
+
+
+async def test_a_reauthorization_link_works_once(daemon, emulator):
+    await daemon.connect(emulator)
+    link = daemon.service.reauth_link(emulator.state.tenants[0].tenant_id)
+    assert (await follow_consent(daemon, emulator, link)).status == 200
+    parts = urlsplit(link)
+    again = await daemon.client.get(f"{parts.path}?{parts.query}", allow_redirects=False)
+    assert again.status == 400 and "already been used" in await again.text()
+
+
+async def test_a_reauthorization_link_reconnects_its_org_and_its_grants_and_nothing_else(daemon, emulator):
+    """Xero's consent screen offers every org the user can reach, and the user may tick them all: the link
+    connects back what it was made for, and a new org (here: one an admin just deleted) is ignored, visibly."""
+    await daemon.connect(emulator)
+    await daemon.advance(0)
+    mine, sibling, deleted = emulator.state.tenants
+    await daemon.service.delete(deleted.tenant_id)
+    link = daemon.service.reauth_link(mine.tenant_id)
+    page = await follow_consent(daemon, emulator, link)  # the emulator consents to all three
+    text = await page.text()
+    assert page.status == 200
+    assert f"{mine.name} (reconnected)" in text and f"{sibling.name} (reconnected)" in text
+    assert f"{deleted.name} (not connected" in text and "/xero auth" in text
+    assert {o.tenant_id for o in await daemon.store.orgs.list()} == {mine.tenant_id, sibling.tenant_id}
+
+
+async def test_a_reauthorization_link_for_an_org_deleted_since_changes_nothing(daemon, emulator):
+    await daemon.connect(emulator)
+    await daemon.advance(0)
+    gone = emulator.state.tenants[2].tenant_id
+    link = daemon.service.reauth_link(gone)
+    await daemon.service.delete(gone)
+    before = await snapshot(daemon)
+    parts = urlsplit(link)
+    resp = await daemon.client.get(f"{parts.path}?{parts.query}", allow_redirects=False)
+    assert resp.status == 400 and "no longer connected" in await resp.text()
+    assert await snapshot(daemon) == before

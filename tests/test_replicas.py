@@ -48,6 +48,7 @@ async def replicas(postgres_url: str, tmp_path, n: int, orgs: int, **extra: str)
     # Slots a month apart: no org's own slot comes during the test, only the cycles the test makes due at once
     settings = {"DATABASE_URL": postgres_url, "SYNC_INTERVAL": str(30 * 86400), "SYNC_LEASE": str(LEASE),
                 "SYNC_CONCURRENCY": "3", "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": slack.api_url,
+                "SLACK_RESPONSE_URL_PREFIXES": slack.response_prefix,
                 "SLACK_ALERT_CHANNEL": CHANNEL, "LOG_LEVEL": "info", **extra}
     daemons = [DaemonProcess(emulator, tmp_path, log=tmp_path / f"daemon{i}.log", **settings) for i in range(n)]
     for daemon in daemons[1:]:
@@ -174,6 +175,8 @@ async def test_any_replica_takes_any_request(postgres_url, tmp_path):
                                       " 'success'", 1), "the webhook's sync", timeout=60)
             queued = [_logged(d, "webhook.received")[-1]["queued"] for d in daemons]
             assert sorted(queued) == [0, 1], queued  # one replica queued the event; the other knew it already
+            # the run is recorded before its lease is given back (with the next slot): wait for that too
+            await eventually(lambda: _idle(db), "the webhook's sync to give its lease back", timeout=60)
 
             emulator.control("/_control/faults", "POST", {"kind": "slow", "tenant_id": tenant, "entity": "Invoices",
                                                          "count": 1, "delay": 3})

@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import os
 
 import pytest
 
@@ -79,17 +80,21 @@ async def test_upsert_is_idempotent_and_never_goes_back_a_version(store, databas
     assert held["status"] == "VOIDED" and held["data"] == {"v": 2}
 
 
-async def test_watermark_advances_only_with_the_last_page_and_never_backwards(store):
+async def test_a_watermark_rides_on_the_last_page_unless_the_org_was_reset_since_the_run_began(store):
     await _org(store)
     run = await store.runs.start("t1", "manual", 1.0)
     rows = [Row("a", None, 5000, "{}")]
     await store.records.store_page("t1", "Contacts", rows, run_id=run, now=1.0)
     assert await store.records.watermarks("t1") == {}
-    await store.records.store_page("t1", "Contacts", rows, run_id=run, now=1.0, watermark_ms=5000)
-    await store.records.store_page("t1", "Contacts", [], run_id=run, now=1.0, watermark_ms=3000)
+    await store.records.store_page("t1", "Contacts", rows, run_id=run, now=1.0, watermark_ms=5000, resets=0)
     assert await store.records.watermarks("t1") == {"Contacts": 5000}
-    await store.records.reset_watermarks("t1", ["Contacts"], None)
-    assert await store.records.watermarks("t1") == {"Contacts": None}
+    async with store.transaction() as tx:  # /xero reset while the run goes on
+        await store.records.reset_watermarks("t1", ["Contacts"], None, tx)
+        await store.orgs.reset(tx, "t1", 2.0, None)
+    await store.records.store_page("t1", "Contacts", rows, run_id=run, now=3.0, watermark_ms=9000, resets=0)
+    assert await store.records.watermarks("t1") == {"Contacts": None}  # the reset wins over the run begun before it
+    await store.records.store_page("t1", "Contacts", rows, run_id=run, now=4.0, watermark_ms=9000, resets=1)
+    assert await store.records.watermarks("t1") == {"Contacts": 9000}  # a run begun after it writes its mark
 
 
 async def test_vanished_records_are_marked_deleted_not_dropped(store, database_url):
@@ -136,3 +141,20 @@ async def test_a_write_cancelled_at_any_moment_leaves_the_connection_usable(stor
         await asyncio.gather(task, return_exceptions=True)
         await write("after")  # raises "cannot start a transaction within a transaction" if one was left open
         assert (await store.orgs.get("t1")).name == "name after"
+
+
+async def test_the_database_its_wal_and_the_key_are_private_whatever_the_umask(tmp_path):
+    data = tmp_path / "fresh" / "data"
+    previous = os.umask(0)  # the most permissive an operator's shell could have
+    try:
+        key = load_or_create_key(data)
+        store = await Store.open(f"sqlite:///{data}/xero-syncd.db", Secrets([key]))
+        await store.orgs.update("nobody", 0.0, name="x")  # a write: SQLite creates its -wal and -shm
+        files = sorted(p.name for p in data.iterdir())
+        modes = {name: (data / name).stat().st_mode & 0o777 for name in files}
+        await store.close()
+    finally:
+        os.umask(previous)
+    assert files == ["secret.key", "xero-syncd.db", "xero-syncd.db-shm", "xero-syncd.db-wal"]
+    assert set(modes.values()) == {0o600}, modes
+    assert data.stat().st_mode & 0o777 == 0o700 and (tmp_path / "fresh").stat().st_mode & 0o777 == 0o700

@@ -1,7 +1,7 @@
 """End to end with the emulator on a loopback port: consent over HTTP, a first full sync, incremental hourly
 syncs that pick up edits, voids, archives and hard deletes, reset, and disable."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from daemon.core.entities import DEFAULT_ENTITIES, ENTITIES
 from tests import stored
@@ -88,8 +88,14 @@ async def test_reset_rereads_from_that_date_and_keeps_what_is_stored(daemon, emu
     emulator.state.clear_calls()
     await daemon.service.sync(tenant.tenant_id)
     invoice_calls = [c for c in emulator.api_calls(tenant.tenant_id) if _entity(c) == "Invoices"]
-    assert [_header(c, "If-Modified-Since") for c in invoice_calls] == ["2026-05-31T23:59:50"]
+    assert [_header(c, "If-Modified-Since") for c in invoice_calls] == ["2026-06-01T00:00:00Z"]  # what status said
     assert await daemon.store.records.counts(tenant.tenant_id) == before
+    [status] = await daemon.service.status(tenant.tenant_id)  # after a success: its start, less the overlap
+    assert status.sync_from == daemon.clock.time() - 86400
+    emulator.state.clear_calls()
+    await daemon.service.sync(tenant.tenant_id)
+    asked = {_header(c, "If-Modified-Since") for c in emulator.api_calls(tenant.tenant_id) if _entity(c) == "Invoices"}
+    assert asked == {datetime.fromtimestamp(status.sync_from, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
     await daemon.service.reset(tenant.tenant_id, None)
     emulator.state.clear_calls()
     await daemon.service.sync(tenant.tenant_id)

@@ -93,3 +93,16 @@ async def test_bad_bodies_get_a_clear_status_and_change_nothing(hooked, emulator
 def _entity(call) -> str:
     path = call["path"] if isinstance(call, dict) else call.path
     return path.rsplit("/", 1)[-1]
+
+
+@pytest.mark.parametrize("body", [
+    b"[" * 100_000 + b"]" * 100_000,  # nested deeper than any parser's stack
+    b'{"events": ' + b"[" * 50_000 + b"]" * 50_000 + b"}",
+    b'{"events": [{"tenantId": {"nested": true}, "eventCategory": "INVOICE"}]}',
+    b'{"events": [1, 2, 3]}', b"\xff\xfe\x00", b"",
+], ids=["deep list", "deep events", "an object for a tenant", "numbers for events", "not UTF-8", "empty"])
+async def test_any_signed_body_gets_a_clear_status_and_no_traceback(hooked, emulator, body, log_lines):
+    resp = await post(hooked, body, sign(body))
+    assert resp.status in (400, 413)
+    await hooked.advance(10)
+    assert emulator.api_calls() == [] and "Traceback" not in log_lines()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from email.utils import formatdate
 
 from aiohttp import web
 
@@ -12,8 +13,8 @@ from . import routes_api, routes_control, routes_identity
 from .compression import gzip_response
 from .config import EmulatorConfig
 from .emulator import Emulator
-from .faults import truncated
-from .keys import DROPPED, EMULATOR, TRUNCATE
+from .faults import reshaped, truncated
+from .keys import DROPPED, EMULATOR, RESHAPE, TRUNCATE
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _COMPRESSED = ("/api.xro/", "/connections")
@@ -28,11 +29,14 @@ async def record_calls(request: web.Request, handler: Handler) -> web.StreamResp
     status = 0
     try:
         response = await handler(request)
+        if request.get(RESHAPE) and isinstance(response, web.Response) and response.status == 200:
+            response = await reshaped(request[RESHAPE], response)
         if request.app[EMULATOR].config.gzip and request.path.startswith(_COMPRESSED) and not request.get(DROPPED):
             response = gzip_response(request, response)
         if request.get(TRUNCATE) and isinstance(response, web.Response) and response.body:
             response = await truncated(request, bytes(response.body), dict(response.headers))
         status = 0 if request.get(DROPPED) else response.status
+        response.headers["Date"] = formatdate(request.app[EMULATOR].clock.time(), usegmt=True)  # Xero's time
         return response
     except web.HTTPException as err:
         status = err.status

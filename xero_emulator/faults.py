@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass
+from email.utils import formatdate
 
 from aiohttp import web
 
@@ -11,7 +13,9 @@ from .dates import expiry_text
 from .errors import forbidden, unauthorized
 
 KINDS = ("500", "502", "503_text", "503_html", "offline", "slow", "drop", "truncated", "not_json",
-         "token_expired", "disconnected", "rate_limited", "refresh_lost", "refresh_slow")
+         "token_expired", "disconnected", "rate_limited", "rate_limited_date", "rate_limited_bare",
+         "no_list", "no_pagination", "refresh_lost", "refresh_slow")
+RESHAPES = ("no_list", "no_pagination")  # 200 answers the spec allows, lacking what a client usually gets
 # Where a fault may strike: the accounting API and /connections, or the token endpoint (these kinds only:
 # refresh_lost drops the answer to a refresh Xero did make; refresh_slow sends it after `delay` seconds).
 API, TOKEN = "api", "token"
@@ -31,7 +35,7 @@ class Fault:
     entity: str | None = None       # an entity name, "Connections", or None for any
     count: int | None = 1           # how many more times it strikes (None: until cleared)
     fraction: float | None = None   # strike this share of matching requests instead of a count
-    delay: float = 60.0             # "slow": emulator-clock seconds before answering; "rate_limited": Retry-After
+    delay: float = 60.0             # "slow": emulator-clock seconds before answering; "rate_limited*": Retry-After
 
     def to_json(self) -> dict:
         return dict(self.__dict__)
@@ -98,10 +102,26 @@ SIMPLE = {  # kind -> (now -> response)
 }
 
 
-def rate_limited(retry_after: float) -> web.Response:
-    """A 429 for the minute limit, whatever the real count: the client must wait `retry_after` seconds."""
-    headers = {"Retry-After": str(int(retry_after)), "X-Rate-Limit-Problem": "minute"}
+def rate_limited(kind: str, retry_after: float, now: float) -> web.Response:
+    """A 429 for the minute limit, whatever the real count: the client must wait `retry_after` seconds, said in
+    seconds (`rate_limited`), as an HTTP date (`rate_limited_date`, allowed by HTTP), or not at all (`_bare`)."""
+    headers = {"X-Rate-Limit-Problem": "minute"}
+    if kind == "rate_limited":
+        headers["Retry-After"] = str(int(retry_after))
+    elif kind == "rate_limited_date":
+        headers["Retry-After"] = formatdate(now + retry_after, usegmt=True)
     return web.Response(status=429, text="Rate limit exceeded", content_type="text/plain", headers=headers)
+
+
+async def reshaped(kind: str, response: web.Response) -> web.Response:
+    """The answer without its list (`no_list`) or without `pagination` (`no_pagination`)."""
+    payload = json.loads(bytes(response.body))
+    if kind == "no_list":
+        for key in [k for k, v in payload.items() if isinstance(v, list)]:
+            del payload[key]
+    else:
+        payload.pop("pagination", None)
+    return web.json_response(payload, status=response.status)
 
 
 def drop(request: web.Request) -> web.Response:

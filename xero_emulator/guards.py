@@ -7,9 +7,9 @@ from aiohttp import web
 from .emulator import Emulator
 from .entities import EntitySpec, scope_allows
 from .errors import forbidden, unauthorized
-from .faults import SIMPLE, drop, rate_limited
+from .faults import RESHAPES, SIMPLE, drop, rate_limited
 from .grants import Grant, TokenRejected
-from .keys import DROPPED, SLOW, TRUNCATE
+from .keys import DROPPED, RESHAPE, SLOW, TRUNCATE
 from .org import Org
 
 
@@ -53,8 +53,11 @@ def strike(emulator: Emulator, request: web.Request, where: str, entity: str | N
     if fault.kind == "truncated":
         request[TRUNCATE] = True
         return None
-    if fault.kind == "rate_limited":
-        return rate_limited(fault.delay)
+    if fault.kind.startswith("rate_limited"):
+        return rate_limited(fault.kind, fault.delay, emulator.clock.time())
+    if fault.kind in RESHAPES:
+        request[RESHAPE] = fault.kind
+        return None
     if fault.kind in ("drop", "refresh_lost"):
         request[DROPPED] = True
         return drop(request)

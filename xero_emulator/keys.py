@@ -10,3 +10,4 @@ EMULATOR = web.AppKey("xero_emulator", Emulator)
 SLOW = web.RequestKey("xero_emulator.slow", float)          # wait this many clock seconds before answering
 TRUNCATE = web.RequestKey("xero_emulator.truncate", bool)   # cut the body in half
 DROPPED = web.RequestKey("xero_emulator.dropped", bool)     # the connection was closed unanswered
+RESHAPE = web.RequestKey("xero_emulator.reshape", str)      # a valid-but-odd answer: "no_list", "no_pagination"

@@ -33,6 +33,16 @@ class RecordControl:
             raise ValueError(f"{spec.id_key} cannot be changed")
         return self._change(tenant_id, spec, record_id, lambda doc: doc.update(changes))
 
+    def misdate(self, tenant_id: str, entity_name: str, record_id: str, updated: str) -> dict:
+        """Change a record now, but have it carry `updated` as its UpdatedDateUTC: a date Xero's clock never gave
+        (in the future, or out of any range), as odd data imported into Xero can show."""
+        spec = entity(entity_name)
+        table = self.org(tenant_id).tables[spec.name]
+        doc = self._change(tenant_id, spec, record_id, lambda _: None)
+        doc["UpdatedDateUTC"] = updated
+        table.put(doc, table.stamp(record_id))
+        return doc
+
     def set_status(self, tenant_id: str, entity_name: str, record_id: str, status: str) -> dict:
         spec = entity(entity_name)
         if not spec.status_key or status not in spec.statuses:

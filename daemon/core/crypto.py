@@ -16,6 +16,7 @@ from pathlib import Path
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from daemon.core.errors import OAuthFlowError
+from storage.files import private_folder
 
 KEY_FILE = "secret.key"
 
@@ -35,9 +36,10 @@ def load_or_create_key(data_dir: Path) -> str:
     path = data_dir / KEY_FILE
     if path.exists():
         return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_folder(data_dir)
     key = Fernet.generate_key().decode()
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.fchmod(fd, 0o600)  # whatever the umask
     with os.fdopen(fd, "w") as handle:
         handle.write(key + "\n")
     return key

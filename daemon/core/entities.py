@@ -48,7 +48,6 @@ DEFAULT_ENTITIES = tuple(name for name, entity in ENTITIES.items() if entity.def
 IDENTITY_SCOPES = ("openid", "profile", "email", "offline_access")  # who consented, and refresh tokens
 
 PAGE_SIZE = 1000
-OVERLAP_SECONDS = 10  # re-read a little before each watermark: the upsert makes the overlap free
 
 
 def scopes_for(entities: tuple[str, ...]) -> tuple[str, ...]:

@@ -36,6 +36,16 @@ class XeroTransientError(XeroError):
     """Try later: 5xx, offline organisation, timeouts, dropped connections, unreadable bodies."""
 
 
+class XeroMalformedAnswer(XeroError):
+    """Xero answered 200 with a body that lacks what the spec promises (an entity's list): that entity fails with
+    this reason, the others carry on. Not retried: the same question gets the same answer."""
+
+
+class XeroCredentialsRefused(XeroError):
+    """Xero's token endpoint refused the app's own credentials (invalid_client): a configuration problem for the
+    operator (XERO_CLIENT_ID / XERO_CLIENT_SECRET), not a grant that needs re-authorization."""
+
+
 class XeroRateLimited(XeroTransientError):
     """A 429. `problem` is Xero's X-Rate-Limit-Problem (minute, day, concurrent, appminute)."""
 
@@ -55,4 +65,12 @@ class OAuthFlowError(XeroSyncdError):
 
 class CommandError(XeroSyncdError):
     """Bad input to an operation (unknown org, ambiguous name, bad date): shown to the user as is."""
+
+
+class OrgGone(CommandError):
+    """The organisation was deleted (here or by another process) while something was being done with it."""
+
+    def __init__(self, tenant_id: str) -> None:
+        super().__init__(f"The organisation {tenant_id} was deleted while it synced.")
+        self.tenant_id = tenant_id
 

@@ -31,6 +31,7 @@ VARIABLES: dict[str, tuple[str | None, str]] = {
     "SLACK_SIGNING_SECRET": (None, "str"),
     "SLACK_APP_TOKEN": (None, "str"),
     "SLACK_API_URL": ("https://slack.com/api/", "url"),
+    "SLACK_RESPONSE_URL_PREFIXES": ("https://hooks.slack.com/", "prefixes"),
     "SLACK_ALERT_CHANNEL": (None, "str"),
     "SLACK_ADMIN_USERS": ("", "list"),
     "PUBLIC_URL": ("http://localhost:8080", "url"),
@@ -42,6 +43,7 @@ VARIABLES: dict[str, tuple[str | None, str]] = {
     "SYNC_ENTITIES": (",".join(DEFAULT_ENTITIES), "entities"),
     "SYNC_CONCURRENCY": ("4", "positive"),
     "SYNC_LEASE": ("120", "seconds"),
+    "SYNC_OVERLAP": ("86400", "seconds"),
     "RECONCILE_INTERVAL": ("604800", "seconds"),
     "REAUTH_LINK_TTL": ("604800", "seconds"),
     "LOG_LEVEL": ("info", "loglevel"),
@@ -65,6 +67,7 @@ class Settings:
     slack_signing_secret: str | None
     slack_app_token: str | None
     slack_api_url: str
+    slack_response_url_prefixes: tuple[str, ...]
     slack_alert_channel: str | None
     slack_admin_users: tuple[str, ...]
     public_url: str
@@ -76,6 +79,7 @@ class Settings:
     sync_entities: tuple[str, ...]
     sync_concurrency: int
     sync_lease: int
+    sync_overlap: int
     reconcile_interval: int
     reauth_link_ttl: int
     log_level: str
@@ -137,6 +141,11 @@ def _parse(name: str, raw: str, kind: str) -> object:
         if "offline_access" not in scopes:
             raise SettingsError(name, "must include offline_access (needed for refresh tokens)")
         return scopes
+    if kind == "prefixes":
+        prefixes = tuple(part.strip() for part in raw.split(",") if part.strip())
+        for prefix in prefixes:
+            _parse(name, prefix, "url")
+        return prefixes
     if kind == "url":
         parts = urlsplit(raw)
         if parts.scheme not in ("http", "https") or not parts.netloc:

@@ -55,6 +55,7 @@ def demo_settings(emulator_url: str, port: int, data_dir: Path, slack_url: str) 
         "SLACK_SIGNING_SECRET": DEMO_SIGNING_SECRET,
         "SLACK_BOT_TOKEN": DEMO_BOT_TOKEN,
         "SLACK_API_URL": f"{slack_url}/api/",
+        "SLACK_RESPONSE_URL_PREFIXES": f"{slack_url}/respond/",  # the console plays Slack's response_url too
         "SLACK_ALERT_CHANNEL": DEMO_ALERT_CHANNEL,
         "PUBLIC_URL": f"http://127.0.0.1:{port}",
         "PORT": str(port),

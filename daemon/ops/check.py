@@ -101,6 +101,11 @@ def _advice(settings: Settings, environ: Mapping[str, str], report: Report) -> N
         report.ok("Slack over Socket Mode (SLACK_APP_TOKEN is set): no public URL needed for Slack")
     else:
         report.ok(f"Slack request URL for the app manifest: {settings.link('/slack/events')}")
+    prefixes = settings.slack_response_url_prefixes
+    report.ok("SLACK_RESPONSE_URL_PREFIXES: replies to commands go only to " + ", ".join(prefixes))
+    for prefix in prefixes:
+        if urlsplit(prefix).scheme != "https" and urlsplit(prefix).hostname not in ("localhost", "127.0.0.1", "::1"):
+            report.warn(f"SLACK_RESPONSE_URL_PREFIXES: {prefix} is not https: replies could be read on the way")
     if not settings.slack_bot_token:
         report.warn("SLACK_BOT_TOKEN is not set: commands work, but alerts are only logged, never posted")
     if not settings.slack_alert_channel:

@@ -24,6 +24,8 @@ from storage.runs import Run
 
 log = structlog.get_logger(__name__)
 
+CREDENTIALS = "credentials"  # the operator alert for Xero refusing the app's credentials
+
 
 def _guarded(method):
     """One notice at a time (orgs of one grant fail together), and never an exception into the caller."""
@@ -100,6 +102,23 @@ class SlackNotifier:
         if new or announce:
             reply = say.connected(new, announce)
             await self._outbox.put([Outgoing(self._channel, "post", reply.text, reply.blocks)])
+
+    @_guarded
+    async def credentials_refused(self, error: str) -> None:
+        """Told once, however many syncs meet the refusal, until a refresh succeeds again."""
+        reply = say.credentials_refused(error)
+        if await self._outbox.repo.open_operator(CREDENTIALS, self._clock.time(), error,
+                                                 [Outgoing(self._channel, "post", reply.text, reply.blocks)]):
+            log.info("alert.opened", kind=CREDENTIALS)
+            self._outbox.wake()
+
+    @_guarded
+    async def credentials_accepted(self) -> None:
+        reply = say.credentials_accepted()
+        if await self._outbox.repo.close_operator(CREDENTIALS, self._clock.time(),
+                                                  [Outgoing(self._channel, "post", reply.text, reply.blocks)]):
+            log.info("alert.closed", kind=CREDENTIALS)
+            self._outbox.wake()
 
     async def _close(self, org: Org, episode: Episode, reason: str, note: Reply) -> None:
         now = self._clock.time()

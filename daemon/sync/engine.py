@@ -1,25 +1,32 @@
 """Reading one organisation's entities from Xero into the store, page by page (the run around it is
 `daemon/sync/runs.py`'s).
 
-Paged entities are read with `If-Modified-Since` from their watermark (minus a small overlap), `pageSize=1000`,
-oldest change first, until `pagination.pageCount`. Each page is one transaction; the watermark advances in the
-transaction of the entity's last page, so an interrupted run re-reads from where the last finished entity left
-off and the idempotent upsert absorbs the overlap. Unpaged entities are read whole, and records that vanished
-from them are marked deleted.
+Paged entities are read with `If-Modified-Since` from their watermark: the time the next sync reads that entity
+from, set when an entity's last page is stored to the run's start minus SYNC_OVERLAP (so it never depends on the
+dates in the records, nor passes our clock). `pageSize=1000`, oldest change first, until `pagination.pageCount`
+(or, when Xero leaves pagination out, until a page that is not full). Each page is one transaction; the watermark
+rides on the transaction of the entity's last page, unless the org was reset after the run started. Unpaged
+entities are read whole, and records that vanished from them are marked deleted.
+
+An answer without the entity's list is malformed: that entity fails with the reason, the others carry on, and the
+run fails at the end. Records whose UpdatedDateUTC lies beyond Xero's own time (plus a tolerance) are stored as
+Xero sent them, but their date is not trusted to order versions; the run notes them.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 
 import orjson
 import structlog
 
 from clock import Clock
-from daemon.core.entities import ENTITIES, OVERLAP_SECONDS, PAGE_SIZE, Entity
+from daemon.core.entities import ENTITIES, PAGE_SIZE, Entity
+from daemon.core.errors import XeroMalformedAnswer
 from daemon.core.tasks import TaskGroup
+from daemon.sync.outcomes import RunTally
 from daemon.xero.client import CallStats, XeroClient
 from daemon.xero.dates import if_modified_since, to_ms
 from storage import Store
@@ -28,58 +35,72 @@ from storage.records import Row
 
 log = structlog.get_logger(__name__)
 
+DATE_TOLERANCE = 300.0  # seconds a record's UpdatedDateUTC may lie beyond Xero's time and still be trusted
 
-@dataclass
-class RunTally:
-    changed: dict[str, int] = field(default_factory=dict)
-    stats: CallStats = field(default_factory=CallStats)
+
+@dataclass(frozen=True)
+class Page:
+    """One answer, encoded for the store."""
+
+    rows: list[Row]
+    last: bool  # no page after this one
+    odd_dates: int  # records dated beyond Xero's time
 
 
 class SyncEngine:
     def __init__(self, store: Store, client: XeroClient, clock: Clock, tasks: TaskGroup,
-                 entities: tuple[str, ...]) -> None:
+                 entities: tuple[str, ...], *, overlap: float) -> None:
         self._store = store
         self._tasks = tasks
         self._client = client
         self._clock = clock
         self._entities = [ENTITIES[name] for name in entities]
+        self._overlap = overlap
 
-    async def run(
-        self, org: Org, run_id: int, tally: RunTally, *, reconcile: bool = False, only: frozenset[str] | None = None,
-    ) -> None:
+    async def run(self, org: Org, run_id: int, tally: RunTally, *, started: float, reconcile: bool = False,
+                  only: frozenset[str] | None = None) -> None:
         """Sync every entity of `org` (or just those in `only`), counting into `tally`; raises the first error
-        that ends the run."""
+        that ends the run, or at the end the malformed answers some entities got."""
         watermarks = await self._store.records.watermarks(org.tenant_id)
+        malformed: list[str] = []
         for entity in self._entities:
             if only is not None and entity.name not in only:
                 continue
-            if entity.paged:
-                since = None if reconcile else watermarks.get(entity.name)
-                changed = await self._paged(org, entity, run_id, since, tally.stats)
-            else:
-                changed = await self._whole(org, entity, run_id, tally.stats)
+            try:
+                if entity.paged:
+                    since = None if reconcile else watermarks.get(entity.name)
+                    changed = await self._paged(org, entity, run_id, since, started, tally)
+                else:
+                    changed = await self._whole(org, entity, run_id, tally)
+            except XeroMalformedAnswer as err:
+                malformed.append(str(err))
+                continue
             tally.changed[entity.name] = changed
             log.debug("sync.entity_done", tenant_id=org.tenant_id, entity=entity.name, changed=changed)
+        if malformed:
+            raise XeroMalformedAnswer("; ".join(malformed) + " (the other entities were synced)")
 
-    async def _paged(self, org: Org, entity: Entity, run_id: int, since_ms: int | None, stats: CallStats) -> int:
+    async def _paged(self, org: Org, entity: Entity, run_id: int, since_ms: int | None, started: float,
+                     tally: RunTally) -> int:
         """Walk the pages, fetching page N+1 while page N is written (one call in flight per org still: the fetch
         of page N has finished before page N+1 is asked for). The watermark rides on the last page's write."""
-        modified_since = if_modified_since(since_ms, OVERLAP_SECONDS) if since_ms is not None else None
-        page, changed, newest = 1, 0, since_ms or 0
-        fetch = partial(self._fetch_ahead, org, entity, modified_since, stats)
+        modified_since = if_modified_since(since_ms) if since_ms is not None else None
+        mark_ms = int((started - self._overlap) * 1000)
+        page, changed, odd = 1, 0, 0
+        fetch = partial(self._fetch_ahead, org, entity, modified_since, tally.stats)
         ahead = fetch(page)
         try:
             while True:
-                rows, page_count, empty = await self._tasks.join(ahead, shield=False)
-                newest = max(newest, max((row.updated_ms for row in rows), default=0))
-                last = page >= page_count or empty
-                if not last:
+                answer = await self._tasks.join(ahead, shield=False)
+                odd += answer.odd_dates
+                if not answer.last:
                     ahead = fetch(page + 1)
                 changed += await self._store.records.store_page(
-                    org.tenant_id, entity.name, rows, run_id=run_id, now=self._clock.time(),
-                    watermark_ms=newest if last and newest else None,
+                    org.tenant_id, entity.name, answer.rows, run_id=run_id, now=self._clock.time(),
+                    watermark_ms=mark_ms if answer.last else None, resets=org.resets,
                 )
-                if last:
+                if answer.last:
+                    _note_odd_dates(tally, entity, odd)
                     return changed
                 page += 1
         finally:
@@ -88,46 +109,78 @@ class SyncEngine:
                 await asyncio.gather(ahead, return_exceptions=True)
 
     def _fetch_ahead(self, org: Org, entity: Entity, modified_since: str | None, stats: CallStats,
-                     page: int) -> asyncio.Task[tuple[list[Row], int, bool]]:
+                     page: int) -> asyncio.Task[Page]:
         return self._tasks.start(self._page(org, entity, page, modified_since, stats),
                                  name=f"page:{org.tenant_id}:{entity.name}:{page}")
 
-    async def _page(
-        self, org: Org, entity: Entity, page: int, modified_since: str | None, stats: CallStats,
-    ) -> tuple[list[Row], int, bool]:
-        """One page of a paged entity, encoded for the store: (rows, pageCount, no items at all)."""
+    async def _page(self, org: Org, entity: Entity, page: int, modified_since: str | None, stats: CallStats) -> Page:
         params = {**dict(entity.params), "page": str(page), "pageSize": str(PAGE_SIZE), "order": "UpdatedDateUTC ASC"}
-        return await self._client.get(org.grant_id, org.tenant_id, entity.name, params=params,
-                                      modified_since=modified_since, stats=stats, then=partial(_page_rows, entity))
+        return await self._client.get(org.tenant_id, entity.name, params=params, modified_since=modified_since,
+                                      stats=stats, then=partial(decode_page, entity, page, self._ceiling_ms(stats)))
 
-    async def _whole(self, org: Org, entity: Entity, run_id: int, stats: CallStats) -> int:
-        rows = await self._client.get(org.grant_id, org.tenant_id, entity.name, params=dict(entity.params),
-                                      stats=stats, then=partial(_whole_rows, entity))
+    async def _whole(self, org: Org, entity: Entity, run_id: int, tally: RunTally) -> int:
+        answer = await self._client.get(org.tenant_id, entity.name, params=dict(entity.params), stats=tally.stats,
+                                        then=partial(decode_whole, entity, self._ceiling_ms(tally.stats)))
+        _note_odd_dates(tally, entity, answer.odd_dates)
         return await self._store.records.store_page(
-            org.tenant_id, entity.name, rows, run_id=run_id, now=self._clock.time(),
-            seen_all=[row.xero_id for row in rows],
+            org.tenant_id, entity.name, answer.rows, run_id=run_id, now=self._clock.time(),
+            seen_all=[row.xero_id for row in answer.rows],
         )
+
+    def _ceiling_ms(self, stats: CallStats) -> int:
+        """The latest UpdatedDateUTC to trust: Xero's time (its last Date header) or ours, plus a tolerance."""
+        return int((max(self._clock.time(), stats.server_time or 0.0) + DATE_TOLERANCE) * 1000)
+
+
+def _note_odd_dates(tally: RunTally, entity: Entity, odd: int) -> None:
+    if odd:
+        tally.notes.append(f"{entity.name}: {odd} record{'s' if odd > 1 else ''} dated beyond Xero's own time "
+                           "(stored as Xero sent them; the date is not trusted to order their versions)")
+        log.warning("sync.odd_dates", entity=entity.name, records=odd)
 
 
 # Decoding: run where the client decodes the body (the decoder process for a large page), so only rows come back.
-def _page_rows(entity: Entity, payload: dict) -> tuple[list[Row], int, bool]:
-    """One page of a paged entity, encoded for the store: (rows, pageCount, no items at all)."""
-    items = payload.get(entity.key) or []
-    page_count = int((payload.get("pagination") or {}).get("pageCount") or 0)
-    return _encode(entity, items), page_count, not items
+def decode_page(entity: Entity, page: int, ceiling_ms: int, payload: dict) -> Page:
+    """One page of a paged entity. Without `pagination` (the spec does not promise it), a full page may have a
+    next one."""
+    items = _items(entity, payload)
+    rows, odd = _encode(entity, items, ceiling_ms)
+    pagination = payload.get("pagination")
+    page_count = pagination.get("pageCount") if isinstance(pagination, dict) else None
+    if isinstance(page_count, int):
+        last = page >= page_count or not items
+    else:
+        last = len(items) < PAGE_SIZE
+    return Page(rows, last, odd)
 
 
-def _whole_rows(entity: Entity, payload: dict) -> list[Row]:
-    return _encode(entity, payload.get(entity.key) or [])
+def decode_whole(entity: Entity, ceiling_ms: int, payload: dict) -> Page:
+    rows, odd = _encode(entity, _items(entity, payload), ceiling_ms)
+    return Page(rows, True, odd)
 
 
-def _encode(entity: Entity, items: list[dict]) -> list[Row]:
-    rows, encode = [], orjson.dumps
+def _items(entity: Entity, payload: object) -> list[dict]:
+    """The answer's list of records. Absent (or not a list), the answer is malformed: only a present, empty list
+    means there is nothing (for an entity read whole: that everything is gone)."""
+    items = payload.get(entity.key) if isinstance(payload, dict) else None
+    if not isinstance(items, list):
+        raise XeroMalformedAnswer(f"{entity.name}: Xero's answer has no {entity.key} list")
+    return [item for item in items if isinstance(item, dict)]
+
+
+def _encode(entity: Entity, items: list[dict], ceiling_ms: int) -> tuple[list[Row], int]:
+    rows, odd, encode = [], 0, orjson.dumps
     for item in items:
         xero_id = item.get(entity.id_field)
-        if not xero_id:
+        if not xero_id or not isinstance(xero_id, (str, int)):
             continue  # a record without its identity cannot be stored idempotently; Xero always sends it
         status = item.get(entity.status_field) if entity.status_field else None
         updated = to_ms(item.get("UpdatedDateUTC")) or 0
-        rows.append(Row(str(xero_id), status, updated, encode(item).decode()))
-    return rows
+        if updated > ceiling_ms or (updated == 0 and item.get("UpdatedDateUTC")):
+            updated, odd = 0, odd + 1  # out of range: stored as given, the version order not trusted to it
+        try:
+            data = encode(item).decode()
+        except orjson.JSONEncodeError as err:  # nested deeper than JSON text we write can be: not a Xero record
+            raise XeroMalformedAnswer(f"{entity.name}: a record Xero sent cannot be stored ({err})") from None
+        rows.append(Row(str(xero_id), status if isinstance(status, str) else None, updated, data))
+    return rows, odd

@@ -24,6 +24,12 @@ class Notifier(Protocol):
     async def orgs_connected(self, new: list[Org], reconnected: list[Org]) -> None:
         """The consent flow connected organisations."""
 
+    async def credentials_refused(self, error: str) -> None:
+        """Xero refused the app's own credentials: the operator's problem, told once until it is over."""
+
+    async def credentials_accepted(self) -> None:
+        """A token refresh succeeded: if the operator was told the credentials were refused, that is over."""
+
 
 class LogNotifier:
     async def sync_failed(self, org: Org, run: Run, *, reauth_url: str | None, resumes_at: float | None) -> None:
@@ -35,3 +41,9 @@ class LogNotifier:
 
     async def orgs_connected(self, new: list[Org], reconnected: list[Org]) -> None:
         log.info("alert.orgs_connected", new=[o.name for o in new], reconnected=[o.name for o in reconnected])
+
+    async def credentials_refused(self, error: str) -> None:
+        log.error("alert.credentials_refused", error=error)
+
+    async def credentials_accepted(self) -> None:
+        log.debug("alert.credentials_accepted")

@@ -45,6 +45,12 @@ class OrgStatus:
 
 
 @dataclass(frozen=True)
+class ResetReport:
+    org: Org  # as it is after the reset
+    running: bool  # a sync was running: it finishes with what it read, and the next one reads from the new date
+
+
+@dataclass(frozen=True)
 class Parts:
     """What the service is made of (the composition root builds them)."""
 
@@ -119,30 +125,33 @@ class SyncService:
         return [await self._status(org) for org in await self.resolve(query, many=True)]
 
     async def _status(self, org: Org) -> OrgStatus:
-        marks = [m for m in (await self._store.records.watermarks(org.tenant_id)).values() if m is not None]
-        sync_from = min(marks) / 1000 if marks else org.sync_from
         scheduled = org.enabled and not org.needs_reauth
         next_at = max(org.next_sync_at or 0, org.paused_until or 0) if scheduled and org.next_sync_at else None
         return OrgStatus(
             org, await self._store.runs.latest(org.tenant_id),
-            await self._store.runs.latest(org.tenant_id, outcome="success"), sync_from, next_at,
+            await self._store.runs.latest(org.tenant_id, outcome="success"), org.sync_from, next_at,
             await self._store.records.counts(org.tenant_id),
-            self._parts.runs.running(org.tenant_id) or org.leased(self._clock.time()),  # here, or in another process
+            self._syncing(org),
         )
+
+    def _syncing(self, org: Org) -> bool:
+        """A sync of the org is running, here or in another process."""
+        return self._parts.runs.running(org.tenant_id) or org.leased(self._clock.time())
 
     async def test(self, query: str | None = None) -> list[TestResult]:
         return [await self._parts.connection_test.check(org) for org in await self.resolve(query, many=True)]
 
-    async def reset(self, query: str | None, since: date | None) -> Org:
+    async def reset(self, query: str | None, since: date | None) -> ResetReport:
         """The next sync re-reads everything modified since `since` (None: the whole history). Nothing stored is
-        deleted."""
+        deleted. A sync running meanwhile finishes with what it read, and moves nothing: the reset wins."""
         org = await self.one(query)
         stamp = datetime(since.year, since.month, since.day, tzinfo=UTC).timestamp() if since else None
         paged = [name for name in self.settings.sync_entities if ENTITIES[name].paged]
-        await self._store.records.reset_watermarks(org.tenant_id, paged, int(stamp * 1000) if stamp else None)
-        await self._store.orgs.update(org.tenant_id, self._clock.time(), sync_from=stamp)
+        async with self._store.transaction() as tx:
+            await self._store.records.reset_watermarks(org.tenant_id, paged, int(stamp * 1000) if stamp else None, tx)
+            await self._store.orgs.reset(tx, org.tenant_id, self._clock.time(), stamp)
         log.info("sync.reset", tenant_id=org.tenant_id, since=str(since) if since else "all")
-        return await self._store.orgs.get(org.tenant_id) or org
+        return ResetReport(await self._store.orgs.get(org.tenant_id) or org, self._syncing(org))
 
     async def set_enabled(self, query: str | None, enabled: bool) -> Org:
         org = await self.one(query)
@@ -155,6 +164,7 @@ class SyncService:
         """Disconnect one org: remove the Xero connection, revoke the grant when no org uses it any more, delete
         the org's stored data. Returns the org and any remote step that could not be done."""
         org = await self.one(tenant_id)
+        await self._parts.runs.stop_for_deletion(org.tenant_id)  # its callers hear it was deleted while it synced
         problems = []
         grant = await self._store.grants.get(org.grant_id) if org.grant_id else None
         if grant is not None and org.connection_id:

@@ -2,7 +2,9 @@
 
 - 401 TokenExpired: refresh once and retry. 401 AuthorizationUnsuccessful: a scope is missing (needs a person).
 - 403: the organisation was disconnected (needs a person).
-- 429: wait exactly Retry-After; a spent daily limit is raised so the org pauses until it resets.
+- 429: wait exactly Retry-After (seconds, or an HTTP date); a spent daily limit is raised so the org pauses until
+  it resets. A wait beyond MAX_HOLD, or MAX_THROTTLED 429s in a row for one call, ends the call: the run fails and
+  the next slot tries again.
 - 5xx, offline org, timeouts, dropped connections, unreadable bodies: exponential backoff with jitter, bounded.
 """
 
@@ -19,6 +21,7 @@ import structlog
 from clock import Clock
 from daemon.core.errors import XeroAuthError, XeroDailyLimitSpent, XeroError, XeroRateLimited, XeroTransientError
 from daemon.core.net import outbound
+from daemon.xero.dates import http_date
 from daemon.xero.decoding import OFF_LOOP_BYTES, decode, decode_off_loop
 from daemon.xero.pacing import Pacer
 from daemon.xero.tokens import TokenManager
@@ -26,12 +29,20 @@ from daemon.xero.tokens import TokenManager
 log = structlog.get_logger(__name__)
 
 
+MAX_THROTTLED = 10  # 429s in a row for one call before it gives up
+MAX_HOLD = 900.0  # seconds of Retry-After (other than the daily limit's) a call waits out; longer ends the run
+DEFAULT_RETRY_AFTER = 60.0  # seconds, when a 429 has no (readable) Retry-After
+LONGEST_RETRY_AFTER = 2 * 86400.0  # Xero's daily limit resets within a day: anything longer is not believed
+
+
 @dataclass
 class CallStats:
-    """What one sync run spent: API calls made (every attempt counts) and 429s met."""
+    """What one sync run spent: API calls made (every attempt counts) and 429s met; and Xero's time by its
+    latest `Date` header (epoch seconds), so dates in its records can be checked against it."""
 
     calls: int = 0
     throttled: int = 0
+    server_time: float | None = None
 
 
 @dataclass(frozen=True)
@@ -60,20 +71,23 @@ class XeroClient:
         self._metrics = metrics
 
     async def get(
-        self, grant_id: int, tenant_id: str, path: str, *, params: dict | None = None,
-        modified_since: str | None = None, stats: CallStats | None = None, attempts: int | None = None,
-        then: Callable[[Any], Any] | None = None,
+        self, tenant_id: str, path: str, *, params: dict | None = None, modified_since: str | None = None,
+        stats: CallStats | None = None, attempts: int | None = None, then: Callable[[Any], Any] | None = None,
     ) -> Any:
         """The decoded JSON answer, or `then(answer)`: for a large body both are done in the decoder process
-        (`daemon/xero/decoding.py`), so `then` must be picklable (a module-level function or a partial of one)."""
+        (`daemon/xero/decoding.py`), so `then` must be picklable (a module-level function or a partial of one).
+        The token is that of the org's grant at the time of each attempt (a consent may replace it meanwhile).
+        With `attempts=1` (Test Connection) it never waits: a limit reached is a XeroRateLimited at once."""
         stats = stats if stats is not None else CallStats()
-        refreshed = False
-        attempt = 0
+        if attempts == 1 and (wait := self.pacer.wait_needed(tenant_id)) > 0:  # a probe does not queue behind a sync
+            raise XeroRateLimited(f"{path}: Xero's limit for this organisation is reached", retry_after=wait,
+                                  problem="minute")
+        refreshed, attempt, throttled = False, 0, 0
         while True:
             attempt += 1
-            token = ""
+            grant_id, token = None, ""
             try:
-                token = await self._tokens.access_token(grant_id)  # a lost refresh answer is retried here too
+                grant_id, token = await self._tokens.for_tenant(tenant_id)  # a lost refresh answer is retried too
                 return await self._once(token, tenant_id, path, params, modified_since, stats, then)
             except _TokenExpired:
                 if refreshed:
@@ -84,8 +98,10 @@ class XeroClient:
                 raise
             except XeroRateLimited as err:
                 stats.throttled += 1
+                throttled += 1
                 if attempts == 1:
                     raise
+                _give_up_on(err, throttled)
                 self.pacer.hold(tenant_id, err.retry_after, app_wide=err.problem == "appminute")
                 log.info("xero.rate_limited", tenant_id=tenant_id, problem=err.problem, retry_after=err.retry_after)
             except XeroTransientError as err:
@@ -109,11 +125,12 @@ class XeroClient:
                     body = await resp.read()
                     status, resp_headers = resp.status, resp.headers
         self.pacer.observe(tenant_id, resp_headers)
+        stats.server_time = http_date(resp_headers.get("Date")) or stats.server_time
         if self._metrics is not None:
             self._metrics.api_call(status)
         if status == 200:
             return await _parse(body, path, then)
-        raise _error_for(status, resp_headers, body, path)
+        raise _error_for(status, resp_headers, body, path, stats.server_time or self._clock.time())
 
 
 class _TokenExpired(XeroError):
@@ -138,7 +155,27 @@ def _detail(body: bytes) -> str:
         return text.strip()[:200]
 
 
-def _error_for(status: int, headers, body: bytes, path: str) -> XeroError:
+def _give_up_on(err: XeroRateLimited, throttled: int) -> None:
+    """A 429 that cannot be waited out within the run: too long a wait, or too many in a row."""
+    if err.retry_after > MAX_HOLD:
+        raise XeroTransientError(f"{err} and asked to wait {int(err.retry_after)} s; the next scheduled sync will try"
+                                 " again") from None
+    if throttled >= MAX_THROTTLED:
+        raise XeroTransientError(f"{err} {throttled} times in a row; the next scheduled sync will try again") from None
+
+
+def _retry_after(headers, now: float) -> float:
+    """Seconds to wait: Retry-After as seconds or as an HTTP date (both allowed by HTTP); a default when absent."""
+    raw = (headers.get("Retry-After") or "").strip()
+    try:
+        seconds = float(raw)
+    except ValueError:
+        when = http_date(raw)
+        seconds = when - now if when is not None else DEFAULT_RETRY_AFTER
+    return min(LONGEST_RETRY_AFTER, seconds) if seconds >= 0 else 0.0  # NaN and negatives: at once
+
+
+def _error_for(status: int, headers, body: bytes, path: str, now: float) -> XeroError:
     detail = _detail(body)
     if status == 401:
         if "AuthorizationUnsuccessful" in detail:
@@ -149,7 +186,7 @@ def _error_for(status: int, headers, body: bytes, path: str) -> XeroError:
                              reason="disconnected")
     if status == 429:
         problem = headers.get("X-Rate-Limit-Problem", "minute").lower()
-        retry_after = float(headers.get("Retry-After", "60") or 60)
+        retry_after = _retry_after(headers, now)
         kind = XeroDailyLimitSpent if problem == "day" else XeroRateLimited
         return kind(f"{path}: Xero's {problem} limit was reached", retry_after=retry_after, problem=problem)
     if status >= 500:

@@ -49,7 +49,7 @@ class ConnectionTest:
             connected = {c.get("tenantId") for c in await self._identity.connections(token)}
             if org.tenant_id not in connected:
                 return TestResult(org, False, AUTH_REASONS["disconnected"], scopes, budget)
-            body = await self._client.get(org.grant_id, org.tenant_id, "Organisation", attempts=1)
+            body = await self._client.get(org.tenant_id, "Organisation", attempts=1)
         except XeroAuthError as err:
             return TestResult(org, False, AUTH_REASONS.get(err.reason, str(err)), scopes, budget)
         except XeroRateLimited as err:

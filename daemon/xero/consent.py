@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets as pysecrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 import structlog
@@ -27,6 +27,7 @@ STATE_TTL = 600         # a consent flow must come back within 10 minutes
 class ConnectResult:
     new: list[Org]
     reconnected: list[Org]
+    ignored: list[str] = field(default_factory=list)  # orgs Xero connected that the link did not ask for (names)
 
 
 class Consent:
@@ -44,8 +45,9 @@ class Consent:
         return self._link(payload)
 
     def reauth_link(self, tenant_id: str) -> str:
-        """A link for re-authorizing one org; valid REAUTH_LINK_TTL (7 days by default) and reusable until then."""
-        return self._link({"kind": "reauth", "tenant": tenant_id})
+        """A single-use link re-authorizing one org (and the others already connected under its grant), valid
+        REAUTH_LINK_TTL (7 days by default)."""
+        return self._link({"kind": "reauth", "tenant": tenant_id, "nonce": pysecrets.token_urlsafe(12)})
 
     def _link(self, payload: dict) -> str:
         token = self._secrets.sign_link(payload, now=self._clock.time())
@@ -57,9 +59,12 @@ class Consent:
         probe = self._secrets.open_link(link, ttl=self._settings.reauth_link_ttl, now=now)
         ttl = CONNECT_LINK_TTL if probe.get("kind") == "connect" else self._settings.reauth_link_ttl
         payload = self._secrets.open_link(link, ttl=ttl, now=now)
-        if payload.get("kind") == "connect":
-            if not await self._store.states.spend_link(payload["nonce"], now + CONNECT_LINK_TTL, now):
-                raise OAuthFlowError("This link has already been used. Ask for a new one with /xero auth.")
+        if payload.get("kind") == "reauth":
+            await self._reauth_scope(payload.get("tenant"))  # the org is still there
+        if not isinstance(payload.get("nonce"), str) or not await self._store.states.spend_link(
+                payload["nonce"], now + ttl, now):
+            raise OAuthFlowError("This link has already been used. Ask for a new one with /xero auth (or, to "
+                                 "re-authorize an organisation, /xero sync it).")
         state, verifier = generate_token(32), generate_token(64)
         await self._store.states.create(state, verifier, payload, now + STATE_TTL)
         return self._identity.authorize_url(state, verifier)
@@ -83,19 +88,37 @@ class Consent:
         except XeroError as err:
             log.warning("oauth.exchange_failed", error=str(err))
             raise OAuthFlowError(f"Connecting to Xero failed: {err}. Nothing was changed.") from err
-        tenants = [t for t in tenants if t.get("tenantType", "ORGANISATION") == "ORGANISATION"]
+        tenants = [t for t in tenants if isinstance(t, dict) and isinstance(t.get("tenantId"), str)
+                   and isinstance(t.get("id"), str) and t.get("tenantType", "ORGANISATION") == "ORGANISATION"]
         if not tenants:
             raise OAuthFlowError("Xero connected no organisation: pick at least one on Xero's consent screen.")
-        return await self._save(tokens, claims.get("xero_userid"), tenants)
+        ignored: list[str] = []
+        if flow.payload.get("kind") == "reauth":  # this org and its grant's others; adding an org is /xero auth
+            allowed = await self._reauth_scope(flow.payload.get("tenant"))
+            ignored = [str(t.get("tenantName") or t["tenantId"]) for t in tenants if t["tenantId"] not in allowed]
+            tenants = [t for t in tenants if t["tenantId"] in allowed]
+            if not tenants:
+                raise OAuthFlowError("Xero did not connect the organisation this link is for: pick it on Xero's "
+                                     "consent screen. Nothing was changed.")
+        return await self._save(tokens, claims.get("xero_userid"), tenants, ignored)
 
-    async def _save(self, tokens, xero_user_id, tenants: list[dict]) -> ConnectResult:
+    async def _reauth_scope(self, tenant_id: object) -> set[str]:
+        """The orgs a re-authorization link may reconnect: its own, and those already connected under its grant."""
+        org = await self._store.orgs.get(tenant_id) if isinstance(tenant_id, str) else None
+        if org is None:
+            raise OAuthFlowError("The organisation this link was made for is no longer connected. An admin can "
+                                 "connect it again with /xero auth.")
+        others = await self._store.orgs.using_grant(org.grant_id) if org.grant_id is not None else []
+        return {org.tenant_id, *(o.tenant_id for o in others)}
+
+    async def _save(self, tokens, xero_user_id, tenants: list[dict], ignored: list[str]) -> ConnectResult:
         now = self._clock.time()
         new_ids, old_grants = [], set()
         async with self._store.transaction() as tx:
             grant_id = await self._store.grants.save_new(tx, tokens, xero_user_id, now)
             for tenant in tenants:
-                new, before = await self._store.orgs.connect(
-                    tx, tenant["tenantId"], tenant.get("tenantName") or tenant["tenantId"], tenant["id"], grant_id, now)
+                name = str(tenant.get("tenantName") or tenant["tenantId"])
+                new, before = await self._store.orgs.connect(tx, tenant["tenantId"], name, tenant["id"], grant_id, now)
                 if new:
                     new_ids.append(tenant["tenantId"])
                 elif before is not None:
@@ -105,5 +128,6 @@ class Consent:
         orgs = [await self._store.orgs.get(t["tenantId"]) for t in tenants]
         new = [o for o in orgs if o and o.tenant_id in new_ids]
         reconnected = [o for o in orgs if o and o.tenant_id not in new_ids]
-        log.info("oauth.connected", new=[o.tenant_id for o in new], reconnected=[o.tenant_id for o in reconnected])
-        return ConnectResult(new, reconnected)
+        log.info("oauth.connected", new=[o.tenant_id for o in new], reconnected=[o.tenant_id for o in reconnected],
+                 ignored=len(ignored))
+        return ConnectResult(new, reconnected, ignored)

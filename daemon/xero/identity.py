@@ -15,7 +15,7 @@ from authlib.oauth2.rfc6749.parameters import prepare_grant_uri
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 from clock import Clock
-from daemon.core.errors import XeroAuthError, XeroError, XeroTransientError
+from daemon.core.errors import XeroAuthError, XeroCredentialsRefused, XeroError, XeroTransientError
 from daemon.core.net import outbound
 from daemon.core.settings import Settings
 from storage.grants import TokenSet
@@ -67,16 +67,24 @@ class XeroIdentity:
             payload = json.loads(body)
         except ValueError:
             raise XeroTransientError(f"Xero's token endpoint answered HTTP {status} with an unreadable body") from None
-        if status == 400 and payload.get("error") == "invalid_grant":
+        error = payload.get("error") if isinstance(payload, dict) else None
+        if error in ("invalid_client", "unauthorized_client"):
+            raise XeroCredentialsRefused(f"Xero refused the app's credentials ({error}): check XERO_CLIENT_ID and"
+                                         " XERO_CLIENT_SECRET")
+        if status == 400 and error == "invalid_grant":
             raise XeroAuthError("Xero refused the grant (invalid_grant): it expired or was revoked", reason="invalid_grant")
         if status in (400, 401):
-            raise XeroAuthError(f"Xero's token endpoint refused: {payload.get('error', status)}", reason="unauthorized")
-        if status >= 300 or "access_token" not in payload:
+            raise XeroAuthError(f"Xero's token endpoint refused: {error or status}", reason="unauthorized")
+        if status >= 300 or not isinstance(payload, dict) or "access_token" not in payload:
             raise XeroTransientError(f"Xero's token endpoint answered HTTP {status}")
-        return TokenSet(
-            access_token=payload["access_token"], refresh_token=payload.get("refresh_token", form.get("refresh_token", "")),
-            expires_at=self._clock.time() + float(payload.get("expires_in", 1800)), scope=payload.get("scope", ""),
-        )
+        try:
+            return TokenSet(
+                access_token=str(payload["access_token"]),
+                refresh_token=str(payload.get("refresh_token") or form.get("refresh_token", "")),
+                expires_at=self._clock.time() + float(payload.get("expires_in", 1800)), scope=str(payload.get("scope", "")),
+            )
+        except (TypeError, ValueError):
+            raise XeroTransientError("Xero's token endpoint answered with an unreadable token") from None
 
     async def _post(self, url: str, form: dict) -> tuple[int, str]:
         s = self._settings

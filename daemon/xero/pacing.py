@@ -87,6 +87,10 @@ class Pacer:
             await self._app.take()
             yield
 
+    def wait_needed(self, tenant_id: str) -> float:
+        """Seconds a call for this org would wait for the limits now (0: it may go at once)."""
+        return max(self._window(tenant_id).delay(), self._app.delay())
+
     def observe(self, tenant_id: str, headers: Mapping[str, str]) -> None:
         budget = self.budgets[tenant_id]
         budget.minute_remaining = _int(headers.get("X-MinLimit-Remaining"), budget.minute_remaining)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from typing import Protocol
 
 import structlog
 
@@ -25,13 +26,35 @@ log = structlog.get_logger(__name__)
 REFRESH_AHEAD = 120  # seconds before expiry at which a token is refreshed
 
 
+class RefreshWatcher(Protocol):
+    async def credentials_accepted(self) -> None:
+        """A refresh succeeded: Xero accepts the app's credentials (an alert that it refused them is over)."""
+
+
 class TokenManager:
-    def __init__(self, store: Store, identity: XeroIdentity, clock: Clock, metrics=None) -> None:
+    def __init__(self, store: Store, identity: XeroIdentity, clock: Clock, metrics=None,
+                 watcher: RefreshWatcher | None = None) -> None:
         self._store = store
         self._identity = identity
         self._clock = clock
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._metrics = metrics
+        self._watcher = watcher
+
+    async def for_tenant(self, tenant_id: str) -> tuple[int, str]:
+        """The grant an org is connected through now, and a token of it. Read afresh each time: a consent may have
+        replaced the org's grant (and removed the old one) while a sync of it runs."""
+        for _ in range(2):
+            org = await self._store.orgs.get(tenant_id)
+            if org is None or org.grant_id is None:
+                raise XeroAuthError("this organisation has no Xero grant; connect it again", reason="revoked")
+            try:
+                return org.grant_id, await self.access_token(org.grant_id)
+            except XeroAuthError:
+                now = await self._store.orgs.get(tenant_id)
+                if now is None or now.grant_id == org.grant_id:  # the same grant, refused: not a consent race
+                    raise
+        raise XeroAuthError("this organisation's Xero grant changed twice during one call", reason="revoked")
 
     async def access_token(self, grant_id: int) -> str:
         """A token valid for at least REFRESH_AHEAD seconds more."""
@@ -40,8 +63,11 @@ class TokenManager:
             return grant.tokens.access_token
         return await self._refresh(grant_id, stale=grant.tokens.access_token)
 
-    async def token_rejected(self, grant_id: int, rejected: str) -> str:
-        """Xero said `rejected` has expired (401 TokenExpired): refresh unless someone already did."""
+    async def token_rejected(self, grant_id: int | None, rejected: str) -> str:
+        """Xero said `rejected` has expired (401 TokenExpired): refresh unless someone already did. A grant gone
+        meanwhile (replaced by a consent) is nothing to refresh: the next attempt uses the org's new one."""
+        if grant_id is None or await self._store.grants.get(grant_id) is None:
+            return ""
         return await self._refresh(grant_id, stale=rejected)
 
     async def _refresh(self, grant_id: int, *, stale: str) -> str:
@@ -64,6 +90,8 @@ class TokenManager:
         log.info("xero.token_refreshed", grant_id=grant_id, expires_at=tokens.expires_at)
         if self._metrics is not None:
             self._metrics.token_refreshed()
+        if self._watcher is not None:
+            await self._watcher.credentials_accepted()
         return tokens.access_token
 
     async def _grant(self, grant_id: int):

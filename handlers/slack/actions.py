@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import structlog
 
-from daemon.slack.blocks import CONNECT_ACTION, DELETE_ACTION, REAUTH_ACTION, RETRY_ACTION, Reply
+from daemon.slack.blocks import (
+    CONNECT_ACTION,
+    DELETE_ACTION,
+    REAUTH_ACTION,
+    RETRY_ACTION,
+    Reply,
+)
 from daemon.slack.wording import replies
 from handlers.slack.commands import Ctx, answer, is_admin, send
 

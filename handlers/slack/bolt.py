@@ -1,6 +1,7 @@
-"""The slack-bolt app: signature verification, the `/xero` command and the buttons, and `POST /slack/events`.
+"""The slack-bolt app: the `/xero` command and the buttons. Requests reach it through `handlers/slack/door.py`
+(signature and shape checked there), or over Socket Mode.
 
-Bolt verifies every request's signature (401 otherwise). Authorization is a function rather than bolt's
+Authorization is a function rather than bolt's
 `auth.test` call, so acknowledging a command never waits on Slack, and the daemon runs with only a signing
 secret (no bot token: commands work, alerts are logged instead of posted). The work after an acknowledgement is
 started through the app's task group, so shutdown cancels it and tests can wait for it to settle.
@@ -11,23 +12,14 @@ from __future__ import annotations
 import logging
 import re
 
-from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.web.async_client import AsyncWebClient
 
-from daemon.core.keys import SLACK_BOLT
 from daemon.slack.blocks import CANCEL_DELETE_ACTION, DELETE_ACTION, RETRY_ACTION
 from handlers.slack import actions, commands
 
 COMMAND = re.compile(r"^/xero[\w-]*$")  # /xero, or a deployment's variant such as /xero-staging
-
-
-async def events(request: web.Request) -> web.Response:
-    """POST /slack/events: bolt's aiohttp adapter."""
-    bolt = request.app[SLACK_BOLT]
-    return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
 
 
 def build_bolt(client: AsyncWebClient, signing_secret: str | None, make_ctx) -> AsyncApp:
@@ -38,7 +30,8 @@ def build_bolt(client: AsyncWebClient, signing_secret: str | None, make_ctx) -> 
         return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, user_id=user_id, bot_token=token)
 
     bolt = AsyncApp(name="xero-syncd", signing_secret=signing_secret or "",
-                    logger=_bolt_logger(), client=client, authorize=authorize, request_verification_enabled=True)
+                    logger=_bolt_logger(), client=client, authorize=authorize,
+                    request_verification_enabled=False)  # the door checks every signature, first
     _register(bolt, make_ctx)
     return bolt
 

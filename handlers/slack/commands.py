@@ -85,8 +85,8 @@ async def _status(ctx: Ctx, args: str) -> Reply:
 
 async def _reset(ctx: Ctx, args: str) -> Reply:
     query, since = parse_reset(args, ctx.clock.now().date())
-    org = await ctx.service.reset(query, since)
-    return replies.reset_reply(org, org.sync_from)
+    report = await ctx.service.reset(query, since)
+    return replies.reset_reply(report.org, report.org.sync_from, running=report.running)
 
 
 async def _disable(ctx: Ctx, args: str) -> Reply:
@@ -185,6 +185,9 @@ async def answer(work: Callable[[], Awaitable[Reply]], *, what: str, outcome: li
 
 
 async def send(respond, reply: Reply, **extra) -> None:
+    if respond is None:  # the request's response_url was refused at the door (handlers/slack/door.py)
+        log.info("slack.reply_not_sent", reason="no allowed response_url")
+        return
     try:
         await respond(**reply.kwargs(), response_type="ephemeral", **extra)
     except Exception as err:  # Slack unreachable: nothing more we can tell the user (the error may hold the

@@ -88,6 +88,11 @@ class FakeSlack:
     def api_url(self) -> str:
         return self.url + "/api/"
 
+    @property
+    def response_prefix(self) -> str:
+        """What SLACK_RESPONSE_URL_PREFIXES must allow for replies to reach this fake."""
+        return self.url + "/response/"
+
     def response_url(self) -> tuple[str, str]:
         tag = uuid.uuid4().hex[:12]
         return f"{self.url}/response/{tag}", tag

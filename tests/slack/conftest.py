@@ -20,5 +20,6 @@ async def slack(clock) -> FakeSlack:
 @pytest.fixture
 def settings(emulator, tmp_path, slack, database_url) -> Settings:
     """The suite's settings plus a bot token, the fake Slack's URL, an alert channel and one admin."""
-    return settings_for(emulator, tmp_path, DATABASE_URL=database_url, SLACK_BOT_TOKEN="xoxb-test-token", SLACK_API_URL=slack.api_url,
+    return settings_for(emulator, tmp_path, DATABASE_URL=database_url, SLACK_BOT_TOKEN="xoxb-test-token",
+                        SLACK_API_URL=slack.api_url, SLACK_RESPONSE_URL_PREFIXES=slack.response_prefix,
                         SLACK_ALERT_CHANNEL=CHANNEL, SLACK_ADMIN_USERS=ADMIN)

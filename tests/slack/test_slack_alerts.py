@@ -123,3 +123,25 @@ async def test_a_revoked_grant_alerts_every_org_it_reaches_once(daemon, emulator
         ":closed_lock_with_key: Xero needs re-authorization: Demo Company (UK)"]
     assert all([b["text"]["text"] for b in a.buttons()] == ["Re-authorize Xero"] for a in posted)
     assert [p for p in slack.posts if p.thread_ts] == []
+
+
+async def test_the_apps_credentials_refused_is_one_alert_for_the_operator_and_no_grant_is_lost(
+        daemon, emulator, slack, settings):
+    await connected(daemon, emulator, slack)
+    emulator.state.config.client_secret = "rotated-in-the-developer-portal"  # and XERO_CLIENT_SECRET not updated
+    for _ in range(3):  # both orgs fail at each hourly sync once their tokens need refreshing
+        await daemon.advance(3600)
+    await daemon.flush()
+    [alert] = alerts(slack)
+    assert alert.text.startswith(":no_entry: Xero refused this app's own credentials") and "XERO_CLIENT_SECRET" in alert.text
+    assert "Re-authorize" not in alert.everything() and slack.thread(alert.ts) == []
+    for org in await daemon.store.orgs.list():
+        assert org.connection == "connected" and "XERO_CLIENT_SECRET" in org.last_error
+        assert (await daemon.store.grants.get(org.grant_id)).status == "active"
+    emulator.state.config.client_secret = settings.xero_client_secret  # the operator fixed it
+    await daemon.advance(3600)
+    await daemon.flush()
+    assert [(await daemon.store.runs.latest(o.tenant_id)).outcome for o in await daemon.store.orgs.list()] == \
+        ["success", "success"]
+    assert alerts(slack)[-1].text == ":white_check_mark: Xero accepts this app's credentials again; syncing goes on."
+    assert len(alerts(slack)) == 2

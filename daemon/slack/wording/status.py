@@ -51,7 +51,8 @@ def _summary_line(s, now: float, *, plain: bool = False) -> str:
     success = s.last_success.finished_at if s.last_success else org.last_success_at
     outcome = f" ({last.outcome.replace('_', ' ')})" if last and last.outcome != "success" else ""
     if plain:
-        return (f"{org.name} ({org.tenant_id}): {_words(org)}; last successful sync {when(success, now)}{outcome};"
+        return (f"{escape(org.name)} ({escape(org.tenant_id)}): {_words(org)}; last successful sync"
+                f" {when(success, now)}{outcome};"
                 f" next sync {_next_sync(s, now, plain=True)}")
     return (f"{_icon(org)} *{escape(org.name)}*: last successful sync"
             f" {rich_when(success, now)}{outcome}; next sync {_next_sync(s, now)}")
@@ -73,11 +74,11 @@ def _status_one(s, now: float) -> tuple[list[dict], str]:
     error = org.last_error
     if error:
         pairs.append(("Last error", escape(error)))
-    blocks = [section(f"*{escape(org.name)}*  `{org.tenant_id}`"), fields(pairs)]
-    text = "\n".join([f"{org.name} ({org.tenant_id}): {_words(org)}",
+    blocks = [section(f"*{escape(org.name)}*  `{escape(org.tenant_id)}`"), fields(pairs)]
+    text = "\n".join([f"{escape(org.name)} ({escape(org.tenant_id)}): {_words(org)}",
                       f"LAST ATTEMPTED SYNC: {attempted}", f"LAST SUCCESSFUL SYNC: {when(success, now)}",
                       f"SYNC FROM DATE: {day(s.sync_from)}", f"Next sync: {_next_sync(s, now, plain=True)}",
-                      f"Records: {_counts(s.records)}"] + ([f"Last error: {error}"] if error else []))
+                      f"Records: {_counts(s.records)}"] + ([f"Last error: {escape(error)}"] if error else []))
     return blocks, text
 
 
@@ -110,12 +111,12 @@ def _counts(records: dict[str, int]) -> str:
 def test_reply(results) -> Reply:
     blocks, texts = [], []
     for r in results:
-        name = r.xero_name or r.org.name
-        state = ":white_check_mark: reachable" if r.reachable else f":x: not reachable: {r.reason}"
+        name = escape(r.xero_name or r.org.name)
+        state = ":white_check_mark: reachable" if r.reachable else f":x: not reachable: {escape(r.reason or '')}"
         budget = r.budget
         left = (f"{_n(budget.minute_remaining)} calls left this minute, {_n(budget.day_remaining)} today")
-        scopes = " ".join(r.scopes) or "unknown"
-        blocks += [section(f"*{escape(name)}*  `{r.org.tenant_id}`\n{escape(state)}"),
+        scopes = escape(" ".join(r.scopes)) or "unknown"
+        blocks += [section(f"*{name}*  `{escape(r.org.tenant_id)}`\n{state}"),
                    fields([("Scopes granted", f"`{scopes}`"), ("API budget", left)])]
         texts.append(f"{name}: {state}. Scopes: {scopes}. API budget: {left}.")
     return Reply("\n".join(texts), blocks[:50])
