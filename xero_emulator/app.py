@@ -10,17 +10,20 @@ from aiohttp import web
 from clock import Clock, SystemClock
 
 from . import routes_api, routes_control, routes_identity
+from .compression import gzip_response
 from .config import EmulatorConfig
 from .emulator import Emulator
 from .faults import reshaped, truncated
 from .keys import DROPPED, EMULATOR, RESHAPE, TRUNCATE
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+_COMPRESSED = ("/api.xro/", "/connections")
 
 
 @web.middleware
 async def record_calls(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Log every API/identity request in `emulator.calls`, and cut the body of a `truncated` fault."""
+    """Log every API/identity request in `emulator.calls`, gzip answers of the Accounting API and /connections
+    (when asked and `config.gzip`), and cut the body of a `truncated` fault (after compressing it)."""
     if request.path.startswith("/_control"):
         return await handler(request)
     status = 0
@@ -28,6 +31,8 @@ async def record_calls(request: web.Request, handler: Handler) -> web.StreamResp
         response = await handler(request)
         if request.get(RESHAPE) and isinstance(response, web.Response) and response.status == 200:
             response = await reshaped(request[RESHAPE], response)
+        if request.app[EMULATOR].config.gzip and request.path.startswith(_COMPRESSED) and not request.get(DROPPED):
+            response = gzip_response(request, response)
         if request.get(TRUNCATE) and isinstance(response, web.Response) and response.body:
             response = await truncated(request, bytes(response.body), dict(response.headers))
         status = 0 if request.get(DROPPED) else response.status

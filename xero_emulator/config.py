@@ -11,7 +11,10 @@ DEFAULT_ORG_NAMES = ("Demo Company (NZ)", "Demo Company (UK)")
 class EmulatorConfig:
     """Everything that shapes an emulator: credentials, data sizes, consent, webhooks and API limits.
 
-    Sizes are per organisation. Tax rates and currencies are a small fixed set per organisation.
+    Sizes are per organisation. Tax rates and currencies are a small fixed set per organisation. `journals` is a
+    ceiling: the seeded general ledger holds one journal per posted seeded document, up to that many (spread over
+    the year). `precise_items`: how many of the seeded items (the last ones) have unit prices with 4 decimals,
+    which their invoice and credit-note lines carry too (0 keeps every seeded amount to 2 decimals).
     """
 
     client_id: str = "emulator-client"
@@ -26,6 +29,17 @@ class EmulatorConfig:
     prepayments: int = 3
     items: int = 10
     accounts: int = 15
+    bank_transactions: int = 40
+    bank_transfers: int = 6
+    manual_journals: int = 12
+    journals: int = 250
+    tracking_categories: int = 3
+    purchase_orders: int = 20
+    quotes: int = 20
+    repeating_invoices: int = 6
+    contact_groups: int = 4
+    users: int = 5
+    precise_items: int = 0
     seed: int = 1
     auto_approve: bool = False
     webhook_url: str | None = None
@@ -36,6 +50,11 @@ class EmulatorConfig:
     concurrent_limit: int = 5
     app_minute_limit: int = 10000
     minute_seconds: float = 60.0
+    # Requests are checked against the parameters Xero's OpenAPI description declares for each GET endpoint;
+    # every violation is kept in `Emulator.violations`. With `strict_requests`, such a request is answered 400.
+    strict_requests: bool = False
+    # Answers of the Accounting API and /connections are gzipped when the request's Accept-Encoding allows it.
+    gzip: bool = True
     # Extras (not part of Xero's surface): the app name echoed as ProviderName, the base URL used in webhook
     # resourceUrls, the redirect URIs the "registered app" accepts (None: any), how long webhook events are
     # batched (real seconds).

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import secrets
 import uuid
+from collections import deque
 from dataclasses import asdict, dataclass, field
 
 from yarl import URL
@@ -42,6 +43,22 @@ class Call:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class Violation:
+    """A request that broke the parameters Xero's OpenAPI description declares (refused: answered 400)."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    tenant_id: str | None
+    problems: list[str]
+    refused: bool
+    time: float
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
 def _redact(headers: dict[str, str]) -> dict[str, str]:
     secret = ("authorization", "cookie")
     return {k: (v.split(" ", 1)[0] + " ***" if k.lower() in secret else v) for k, v in headers.items()}
@@ -59,6 +76,7 @@ class Emulator(RecordControl):
         self.grants = GrantBook(self.user, secrets.token_bytes(32))
         self.connections = Connections(config.seed)
         self.calls: list[Call] = []
+        self.violations: deque[Violation] = deque(maxlen=1000)  # the newest 1000
         self.faults = FaultBook(config.seed)
         self.limiter = Limiter(config)
         self.webhooks = Webhooks(config, random.Random(config.seed))
@@ -159,6 +177,13 @@ class Emulator(RecordControl):
 
     def clear_calls(self) -> None:
         self.calls.clear()
+
+    def record_violation(self, method: str, path: str, query: dict[str, str], tenant_id: str | None,
+                         problems: list[str], refused: bool) -> None:
+        self.violations.append(Violation(method, path, query, tenant_id, problems, refused, self.clock.time()))
+
+    def clear_violations(self) -> None:
+        self.violations.clear()
 
     def inject_fault(self, kind: str, *, tenant_id: str | None = None, entity: str | None = None,
                      count: int | None = 1, fraction: float | None = None, delay: float | None = None,

@@ -24,6 +24,13 @@ def forbidden() -> web.Response:
     return web.json_response(problem(403, "Forbidden", "AuthenticationUnsuccessful"), status=403)
 
 
+def validation_error(messages: list[str]) -> web.Response:
+    """400 in the shape of Xero's validation errors (the spec's `Error` schema), one message per problem."""
+    body = {"ErrorNumber": 10, "Type": "ValidationException", "Message": "A validation exception occurred",
+            "Elements": [{"ValidationErrors": [{"Message": message} for message in messages]}]}
+    return web.json_response(body, status=400)
+
+
 def not_found() -> web.Response:
     return web.Response(status=404, text="The resource you're looking for cannot be found",
                         content_type="text/plain")

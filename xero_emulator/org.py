@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import seed_contacts, seed_invoices, seed_payments, seed_reference
+from . import org_more, seed_contacts, seed_invoices, seed_payments, seed_reference
 from .config import EmulatorConfig
 from .entities import entity
+from .seedtables import lazy, small
 from .seedutil import COUNTRIES, OrgContext, org_uuid
 from .table import Table
 
@@ -43,67 +44,59 @@ def build_org(config: EmulatorConfig, index: int, name: str, anchor_ms: int) -> 
     _contacts(org, max(config.contacts, 1 if _needs_contacts(config) else 0))
     _invoices(org, config.invoices, config.payments if config.invoices else 0)
     _documents(org, config)
+    org_more.build(org, config)
     return org
 
 
 def _needs_contacts(config: EmulatorConfig) -> bool:
-    return any((config.invoices, config.credit_notes, config.overpayments, config.prepayments))
-
-
-def _small(org: Org, name: str, records: list[dict], stamps: list[int] | None = None) -> None:
-    spec = entity(name)
-    org.tables[spec.name] = Table.of_records(spec.id_key, spec.status_key, records,
-                                             stamps or list(range(len(records))))
+    return any((config.invoices, config.credit_notes, config.overpayments, config.prepayments,
+                config.bank_transactions, config.purchase_orders, config.quotes, config.repeating_invoices))
 
 
 def _reference(org: Org, config: EmulatorConfig) -> None:
     ctx = org.ctx
     short = "!" + org.tenant_id.replace("-", "")[:5]
-    _small(org, "Organisation", [seed_reference.organisation(ctx, short)])
-    _small(org, "Currencies", seed_reference.currencies(ctx))
-    _small(org, "TaxRates", seed_reference.tax_rates(ctx))
+    small(org, "Organisation", [seed_reference.organisation(ctx, short)])
+    small(org, "Currencies", seed_reference.currencies(ctx))
+    small(org, "TaxRates", seed_reference.tax_rates(ctx))
     ids, stamps = ctx.ids("accounts", config.accounts), ctx.stamps("accounts", config.accounts)
     accounts = seed_reference.accounts(ctx, config.accounts, ids, stamps)
-    _small(org, "Accounts", accounts, stamps)
-    bank = next((a for a in accounts if a["Type"] == "BANK"), None)
+    if config.bank_transfers:  # a transfer needs a second bank account
+        saving, saving_stamp = seed_reference.savings_account(ctx)
+        accounts, stamps = [*accounts, saving], [*stamps, saving_stamp]
+    small(org, "Accounts", accounts, stamps)
+    ctx.refs["chart"] = {a["Code"]: a for a in accounts}
+    banks = [a for a in accounts if a["Type"] == "BANK"]
+    bank = banks[0] if banks else None
     ctx.refs["bank"] = (bank["AccountID"], bank["Code"]) if bank else (org_uuid(ctx.seed, "bank", org.index), "090")
+    ctx.refs["banks"] = [(a["AccountID"], a["Code"], a["Name"]) for a in banks] or [(*ctx.refs["bank"], "Bank")]
     sales = [a["Code"] for a in accounts if a["Type"] == "REVENUE"]
     expense = [a["Code"] for a in accounts if a["Type"] in ("OVERHEADS", "DIRECTCOSTS", "EXPENSE")]
     ctx.refs["sales_codes"], ctx.refs["expense_codes"] = sales or ["200"], expense or ["429"]
-    ctx.refs["item_prices"] = [seed_reference.item_price(ctx, i) for i in range(config.items)]
+    precise = range(config.items - config.precise_items, config.items)
+    ctx.refs["item_prices"] = [seed_reference.item_price(ctx, i, i in precise) for i in range(config.items)]
     ids, stamps = ctx.ids("items", config.items), ctx.stamps("items", config.items)
-    _small(org, "Items", [seed_reference.item(ctx, i, ids[i], stamps[i]) for i in range(config.items)], stamps)
+    small(org, "Items", [seed_reference.item(ctx, i, ids[i], stamps[i], i in precise)
+                         for i in range(config.items)], stamps)
     org.generators["Organisation"] = lambda i, rid, s: seed_reference.organisation(ctx, short)
     org.generators["Accounts"] = lambda i, rid, s: {
         **seed_reference.accounts(ctx, i + 1, [rid] * (i + 1), [s] * (i + 1))[i], "Code": f"{700 + i}"}
     org.generators["Items"] = lambda i, rid, s: seed_reference.item(ctx, i, rid, s)
 
 
-def _lazy(org: Org, name: str, what: str, count: int, render: Callable[[int, str, int, str], dict],
-          statuses: list[str]) -> None:
-    spec = entity(name)
-    ctx = org.ctx
-    ids, stamps = ctx.ids(what, count), ctx.stamps(what, count)
-    ctx.refs[f"{what}_ids"], ctx.refs[f"{what}_stamps"] = ids, stamps
-    org.tables[spec.name] = Table(spec.id_key, spec.status_key, ids, stamps,
-                                  lambda i, s: render(i, ids[i], s, statuses[i]), statuses)
-    default = spec.statuses[0] if spec.statuses else ""
-    org.generators[spec.name] = lambda i, rid, s: render(i, rid, s, default)
-
-
 def _contacts(org: Org, count: int) -> None:
     ctx = org.ctx
-    _lazy(org, "Contacts", "contact", count, lambda i, rid, s, st: seed_contacts.contact(ctx, i, rid, s, st),
+    lazy(org, "Contacts", "contact", count, lambda i, rid, s, st: seed_contacts.contact(ctx, i, rid, s, st),
           seed_contacts.statuses(ctx, count))
 
 
 def _invoices(org: Org, invoices: int, payments: int) -> None:
     ctx = org.ctx
     ledger = seed_invoices.build_ledger(ctx, invoices, payments)
-    _lazy(org, "Invoices", "invoice", invoices,
+    lazy(org, "Invoices", "invoice", invoices,
           lambda i, rid, s, st: seed_invoices.invoice(ctx, ledger, i, rid, s), ledger.statuses)
     paid = len(ledger.pay_invoice)
-    _lazy(org, "Payments", "payment", paid,
+    lazy(org, "Payments", "payment", paid,
           lambda i, rid, s, st: seed_payments.payment(ctx, ledger, i, rid, s), ["AUTHORISED"] * paid)
 
 
@@ -117,4 +110,4 @@ def _documents(org: Org, config: EmulatorConfig) -> None:
             render = (lambda i, rid, s, st: seed_payments.credit_note(ctx, i, rid, s, st))
         else:
             render = (lambda i, rid, s, st, w=what: seed_payments.prepaid(ctx, w, i, rid, s, st))
-        _lazy(org, name, what, count, render, statuses)
+        lazy(org, name, what, count, render, statuses)

@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-import json
-import math
-import uuid
-from collections.abc import Callable, Mapping
-
 from aiohttp import web
 
-from .dates import ms_plain, parse_if_modified_since
+from . import request_check
 from .emulator import Emulator
 from .entities import EntitySpec, entity
-from .errors import not_found
+from .errors import not_found, validation_error
 from .faults import API
 from .guards import strike, tenant_access
 from .keys import DROPPED, EMULATOR, SLOW
+from .listing import BadRequest, envelope, listing, single
 from .org import Org
-from .table import Table
-
-DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 100, 1000
-
-
-class BadRequest(ValueError):
-    pass
 
 
 async def get_entity(request: web.Request) -> web.StreamResponse:
@@ -53,73 +42,41 @@ async def _serve(emulator: Emulator, request: web.Request) -> web.StreamResponse
     try:
         if SLOW in request:
             await emulator.clock.sleep(request[SLOW])
-        return _answer(emulator, org, spec, request)
+        return _checked(emulator, org, spec, request) or _answer(emulator, org, spec, request)
     finally:
         emulator.limiter.release(org.tenant_id)
+
+
+def _checked(emulator: Emulator, org: Org, spec: EntitySpec, request: web.Request) -> web.Response | None:
+    """Check the request against the parameters the spec declares: keep what breaks them; refuse it when strict."""
+    params = request_check.declared(request.match_info["entity"], "record_id" in request.match_info)
+    if params is None:
+        return None
+    problems = request_check.problems(params, request.query, request.headers)
+    if not problems:
+        return None
+    strict = emulator.config.strict_requests
+    emulator.record_violation(request.method, request.path, dict(request.query), org.tenant_id, problems, strict)
+    return validation_error(problems) if strict else None
 
 
 def _answer(emulator: Emulator, org: Org, spec: EntitySpec, request: web.Request) -> web.Response:
     table = org.tables[spec.name]
     record_id = request.match_info.get("record_id")
+    now_ms = int(emulator.clock.time() * 1000)
+    provider = emulator.config.provider_name
     try:
         if record_id is not None:
-            found = next((r for r in (record_id, record_id.lower()) if r in table), None)
+            found = single(spec, table, record_id, request.query)
             if found is None:
                 return not_found()
-            body = _envelope(emulator, spec, [table.json(found)])
+            body = envelope(spec, provider, now_ms, [found])
         else:
-            body = _listing(emulator, spec, table, request)
+            body = envelope(spec, provider, now_ms, *listing(spec, table, request.query, request.headers))
     except BadRequest as err:
         return web.json_response({"ErrorNumber": 10, "Type": "ValidationException", "Message": str(err)},
                                  status=400)
     return web.Response(body=body, content_type="application/json", charset="utf-8")
-
-
-def _listing(emulator: Emulator, spec: EntitySpec, table: Table, request: web.Request) -> bytes:
-    query = request.query
-    since = parse_if_modified_since(request.headers.get("If-Modified-Since")) if spec.modified_since else None
-    desc = "DESC" in query.get("order", "").upper()
-    ids = table.select(since, desc, _filter(spec, table, query))
-    if not spec.paged:
-        return _envelope(emulator, spec, [table.json(i) for i in ids[0:len(ids)]])
-    page = max(1, _integer(query, "page", 1))
-    size = min(MAX_PAGE_SIZE, max(1, _integer(query, "pageSize", DEFAULT_PAGE_SIZE)))
-    total = len(ids)
-    chunk = ids[(page - 1) * size:page * size]
-    pagination = {"page": page, "pageSize": size, "pageCount": math.ceil(total / size), "itemCount": total}
-    return _envelope(emulator, spec, [table.json(i) for i in chunk], pagination)
-
-
-def _integer(query: Mapping[str, str], name: str, default: int) -> int:
-    try:
-        return int(query.get(name, default))
-    except ValueError:
-        raise BadRequest(f"{name} must be a whole number") from None
-
-
-def _filter(spec: EntitySpec, table: Table, query: Mapping[str, str]) -> Callable[[str], bool] | None:
-    """The record filters Xero offers that the emulator honours: includeArchived, IDs, Statuses."""
-    tests: list[Callable[[str], bool]] = []
-    if spec.name == "Contacts" and query.get("includeArchived", "").lower() != "true":
-        tests.append(lambda rid: table.status(rid) != "ARCHIVED")
-    if query.get("IDs"):
-        wanted = {x.strip().lower() for x in query["IDs"].split(",")}
-        tests.append(lambda rid: rid.lower() in wanted)
-    if query.get("Statuses") and spec.status_key:
-        statuses = {x.strip().upper() for x in query["Statuses"].split(",")}
-        tests.append(lambda rid: table.status(rid) in statuses)
-    if not tests:
-        return None
-    return lambda rid: all(test(rid) for test in tests)
-
-
-def _envelope(emulator: Emulator, spec: EntitySpec, items: list[bytes], pagination: dict | None = None) -> bytes:
-    head = {"Id": str(uuid.uuid4()), "Status": "OK", "ProviderName": emulator.config.provider_name,
-            "DateTimeUTC": ms_plain(int(emulator.clock.time() * 1000))}
-    if pagination is not None:
-        head["pagination"] = pagination
-    opening = json.dumps(head, separators=(",", ":"))[:-1].encode()
-    return b"".join((opening, b',"', spec.key.encode(), b'":[', b",".join(items), b"]}"))
 
 
 def _too_many(emulator: Emulator, org: Org, problem: str, retry_after: int) -> web.Response:

@@ -82,6 +82,15 @@ async def clear_calls(request: web.Request, emu: Emulator, body: dict) -> dict:
     return {"cleared": True}
 
 
+async def violations(request: web.Request, emu: Emulator, body: dict) -> list[dict]:
+    return [violation.to_json() for violation in emu.violations]
+
+
+async def clear_violations(request: web.Request, emu: Emulator, body: dict) -> dict:
+    emu.clear_violations()
+    return {"cleared": True}
+
+
 async def auto_approve(request: web.Request, emu: Emulator, body: dict) -> dict:
     emu.auto_approve = bool(body.get("enabled", True))
     if "tenants" in body:
@@ -123,6 +132,8 @@ def setup(app: web.Application) -> None:
     r.add_post("/_control/tenants/{tenant}/disconnect", _json(disconnect))
     r.add_get("/_control/calls", _json(calls))
     r.add_delete("/_control/calls", _json(clear_calls))
+    r.add_get("/_control/violations", _json(violations))
+    r.add_delete("/_control/violations", _json(clear_violations))
     r.add_post("/_control/auto-approve", _json(auto_approve))
     r.add_get("/_control/faults", _json(list_faults))
     r.add_post("/_control/faults", _json(add_fault))

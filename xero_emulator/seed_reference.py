@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .dates import ms_date, ms_plain
-from .seedutil import OrgContext, money
+from .seedutil import YEAR_MS, OrgContext, money
 
 _OTHER_CURRENCIES = (("USD", "United States Dollar"), ("AUD", "Australian Dollar"), ("EUR", "Euro"),
                      ("NZD", "New Zealand Dollar"), ("GBP", "British Pound"))
@@ -99,7 +99,25 @@ def accounts(ctx: OrgContext, count: int, ids: list[str], stamps: list[int]) -> 
     return rows
 
 
-def item_price(ctx: OrgContext, index: int) -> float:
+def savings_account(ctx: OrgContext) -> tuple[dict, int]:
+    """A second bank account (bank transfers need two), and its UpdatedDateUTC: in the year before the anchor."""
+    rng = ctx.rng("savings-account")
+    stamp = ctx.anchor_ms - YEAR_MS + rng.below(YEAR_MS)
+    row = {
+        "AccountID": rng.uuid(), "Code": "091", "Name": "Business Savings Account", "Status": "ACTIVE",
+        "Type": "BANK", "TaxType": "NONE", "Class": "ASSET", "EnablePaymentsToAccount": True,
+        "ShowInExpenseClaims": False, "BankAccountNumber": f"{ctx.country.phone_code}0209087654322",
+        "BankAccountType": "BANK", "CurrencyCode": ctx.country.currency, "ReportingCode": "ASS",
+        "ReportingCodeName": "Asset", "HasAttachments": False, "UpdatedDateUTC": ms_date(stamp),
+        "AddToWatchlist": False,
+    }
+    return row, stamp
+
+
+def item_price(ctx: OrgContext, index: int, precise: bool = False) -> float:
+    """An item's sales price: 2 decimals, or (`precise`) 4 decimals that do not round to 2."""
+    if precise:
+        return round(ctx.rng("item-price-4dp", index).between(50_000, 25_000_000) // 10 * 10 / 10_000 + 0.0007, 4)
     return money(ctx.rng("item-price", index).between(500, 250_000) / 100)
 
 
@@ -107,14 +125,14 @@ def item_code(index: int) -> str:
     return f"ITEM-{index + 1:03d}"
 
 
-def item(ctx: OrgContext, index: int, item_id: str, stamp: int) -> dict:
+def item(ctx: OrgContext, index: int, item_id: str, stamp: int, precise: bool = False) -> dict:
     word = _ITEM_WORDS[index % len(_ITEM_WORDS)]
-    price = item_price(ctx, index)
+    price = item_price(ctx, index, precise)
+    purchase = round(price * 0.6, 4) if precise else money(price * 0.6)
     return {
         "ItemID": item_id, "Code": item_code(index), "Name": f"{word} {index + 1}"[:50],
         "Description": f"{word} (sales)", "PurchaseDescription": f"{word} (purchase)",
         "UpdatedDateUTC": ms_date(stamp), "IsTrackedAsInventory": False, "IsSold": True, "IsPurchased": True,
         "SalesDetails": {"UnitPrice": price, "AccountCode": "200", "TaxType": ctx.country.output_type},
-        "PurchaseDetails": {"UnitPrice": money(price * 0.6), "AccountCode": "310",
-                            "TaxType": ctx.country.input_type},
+        "PurchaseDetails": {"UnitPrice": purchase, "AccountCode": "310", "TaxType": ctx.country.input_type},
     }

@@ -15,7 +15,8 @@ from xero_emulator.grants import pkce_challenge
 
 REDIRECT = "http://127.0.0.1:8080/oauth/callback"
 SCOPES = ("openid profile email offline_access accounting.contacts.read accounting.invoices.read "
-          "accounting.payments.read accounting.settings.read")
+          "accounting.payments.read accounting.settings.read accounting.banktransactions.read "
+          "accounting.manualjournals.read accounting.journals.read")
 
 
 class Harness:

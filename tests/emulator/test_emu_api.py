@@ -104,7 +104,7 @@ async def test_archived_contacts_need_include_archived(xero, session, emulator):
 async def test_unpaged_entities_return_everything(xero, session):
     token, tenant = session["access_token"], xero.tenant_ids[1]
     body = await xero.api_json("Accounts", token, tenant)
-    assert "pagination" not in body and len(body["Accounts"]) == 15
+    assert "pagination" not in body and len(body["Accounts"]) == 16  # 15 seeded + the savings account
     body = await xero.api_json("Organisation", token, tenant)
     assert body["Organisations"][0]["OrganisationID"] == tenant
     assert body["Organisations"][0]["Name"] == "Demo Company (UK)"

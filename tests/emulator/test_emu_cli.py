@@ -54,3 +54,14 @@ async def _walk_through(base: str) -> None:
         async with http.get(f"{base}/api.xro/2.0/Invoices", headers=headers) as r:
             assert r.status == 200 and len((await r.json())["Invoices"]) == 30
             assert r.headers["X-MinLimit-Remaining"] == "59"
+
+
+def test_cli_options_for_the_new_entities_and_checks():
+    from xero_emulator.__main__ import build, parse_args
+
+    config, _clock = build(parse_args(["--port", "0", "--bank-transactions", "7", "--journals", "50",
+                                       "--precise-items", "2", "--strict-requests", "--no-gzip"]))
+    assert (config.bank_transactions, config.journals, config.precise_items) == (7, 50, 2)
+    assert config.strict_requests is True and config.gzip is False
+    default, _clock = build(parse_args(["--port", "0"]))
+    assert default.strict_requests is False and default.gzip is True and default.quotes == 20

@@ -10,7 +10,12 @@ from xero_emulator.entities import ENTITIES
 
 MS_DATE = re.compile(r"^/Date\(\d+\+0000\)/$")
 ENVELOPES = {spec.name: spec.key for spec in ENTITIES.values()}
-PAGED = [spec.name for spec in ENTITIES.values() if spec.paged]
+PAGED = [spec.name for spec in ENTITIES.values() if spec.paged and spec.page_size]
+
+
+def _stamp_key(spec) -> str | None:
+    """The field that shows when a record last changed (or was created), if the entity shows one."""
+    return spec.stamp_key or spec.created_key
 
 
 def _check_envelope(body: dict, key: str) -> None:
@@ -31,10 +36,12 @@ async def test_first_page_validates(xero, session, accounting_spec, entity):
         assert records, f"no {entity} seeded"
         for record in records:
             assert record[spec.id_key]
-            if spec.modified_since:
-                assert MS_DATE.match(record["UpdatedDateUTC"]), record["UpdatedDateUTC"]
-        if spec.paged:
+            if spec.modified_since and _stamp_key(spec):
+                assert MS_DATE.match(record[_stamp_key(spec)]), record[_stamp_key(spec)]
+        if spec.paged and spec.page_size:
             assert body["pagination"]["page"] == 1 and body["pagination"]["pageSize"] == 3
+        else:
+            assert "pagination" not in body
 
 
 @pytest.mark.parametrize("entity", PAGED)
@@ -82,3 +89,32 @@ async def test_connections_validate(xero, session, identity_spec):
     for connection in connections:
         identity_spec.check("Connection", connection)
         assert connection["id"] != connection["tenantId"]
+
+
+async def test_new_documents_reference_real_records(emulator):
+    tenant = emulator.tenants[0].tenant_id
+    contacts = {c["ContactID"] for c in emulator.records(tenant, "Contacts")}
+    items = {i["Code"] for i in emulator.records(tenant, "Items")}
+    accounts = {a["Code"]: a for a in emulator.records(tenant, "Accounts")}
+    banks = {a["AccountID"] for a in accounts.values() if a["Type"] == "BANK"}
+    options = {(c["TrackingCategoryID"], o["TrackingOptionID"])
+               for c in emulator.records(tenant, "TrackingCategories") for o in c["Options"]}
+    tracked = 0
+    for name in ("BankTransactions", "PurchaseOrders", "Quotes", "RepeatingInvoices"):
+        for record in emulator.records(tenant, name):
+            assert record["Contact"]["ContactID"] in contacts
+            assert record["Total"] == round(record["SubTotal"] + record["TotalTax"], 2)
+            for line in record["LineItems"]:
+                assert line["AccountCode"] in accounts and line.get("ItemCode", "ITEM-001") in items
+                assert {(t["TrackingCategoryID"], t["TrackingOptionID"]) for t in line["Tracking"]} <= options
+                tracked += bool(line["Tracking"])
+    assert tracked
+    for transaction in emulator.records(tenant, "BankTransactions"):
+        assert transaction["BankAccount"]["AccountID"] in banks
+    for transfer in emulator.records(tenant, "BankTransfers"):
+        assert {transfer["FromBankAccount"]["AccountID"], transfer["ToBankAccount"]["AccountID"]} == banks
+    for journal in emulator.records(tenant, "ManualJournals"):
+        assert round(sum(line["LineAmount"] for line in journal["JournalLines"]), 2) == 0
+        assert all(line["AccountCode"] in accounts for line in journal["JournalLines"])
+    for group in emulator.records(tenant, "ContactGroups"):
+        assert {c["ContactID"] for c in group["Contacts"]} <= contacts
