@@ -15,6 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from datetime import UTC
+
 from daemon.core.settings import VARIABLES
 from daemon.demo.render import Renderer
 from daemon.demo.session import demo_session
@@ -93,7 +95,7 @@ def test_signature_is_slacks_v0_scheme():
 
 
 def test_block_kit_is_rendered_as_readable_text():
-    render = Renderer(emoji=False)
+    render = Renderer(emoji=False, tz=UTC)
     message = {"text": "fallback", "blocks": [
         {"type": "section", "text": {"type": "mrkdwn", "text": ":rotating_light: *Sync failed* for <@U1> &amp; co"}},
         {"type": "section", "fields": [{"type": "mrkdwn", "text": "*Since*\n<!date^1700000000^{date_num}|11/14/23>"}]},
@@ -104,7 +106,7 @@ def test_block_kit_is_rendered_as_readable_text():
     ]}
     assert render.message(message) == [
         ":rotating_light: Sync failed for @U1 & co",
-        "  Since: 11/14/23",
+        "  Since: 2023-11-14",
         "  see the docs (https://example.com/x)",
         "  [Retry now]  (type `click 1` to press it)",
         "  [Open] https://x.y/z",
