@@ -13,9 +13,8 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
-
 from datetime import UTC
+from pathlib import Path
 
 from daemon.core.settings import VARIABLES
 from daemon.demo.render import Renderer
@@ -48,8 +47,8 @@ async def test_console_shows_status_auth_sync_and_an_alert(tmp_path):
     assert text.startswith("xero-syncd DEMO")
     said = turns(text)
     assert [typed for typed, _ in said] == ["/xero status", "/xero auth", "/xero status", "/xero sync aroha",
-                                           "/xero sync bramble", "/xero status bramble"]
-    empty, auth, status, sync, failed, broken = (reply for _, reply in said)
+                                           "/demo break bramble", "/xero sync bramble", "/xero status bramble"]
+    empty, auth, status, sync, broke, failed, broken = (reply for _, reply in said)
 
     assert "No Xero organisation is connected yet" in empty
     link = re.search(r"\[Connect Xero\] (http://127\.0\.0\.1:\d+/oauth/start\?link=\S+)", auth)
@@ -61,7 +60,7 @@ async def test_console_shows_status_auth_sync_and_an_alert(tmp_path):
     assert "LAST SUCCESSFUL SYNC" in status and "Invoices 120" in status
     assert "Synced Aroha Plumbing (NZ)" in sync
 
-    assert "demo  Bramble Bakery (UK) was disconnected" in sync
+    assert "demo  Bramble Bakery (UK) was disconnected" in broke
     alert = failed[failed.index("#xero-alerts  xero-syncd"):]
     assert "Bramble Bakery (UK)" in alert and "[Re-authorize Xero] http://127.0.0.1:" in alert
     assert "needs re-authorization" in broken
@@ -111,3 +110,49 @@ def test_block_kit_is_rendered_as_readable_text():
         "  [Retry now]  (type `click 1` to press it)",
         "  [Open] https://x.y/z",
     ]
+
+
+async def steps(out: io.StringIO, *items):
+    """Lines for the console; a callable item is given the transcript so far (to find a button's number)."""
+    for item in items:
+        yield (item(out.getvalue()) if callable(item) else item) + "\n"
+
+
+def click(label: str, which: int = -1):
+    """`click N` for a button with this label, the last one shown unless told (-2: the one before it)."""
+    def pick(transcript: str) -> str:
+        return "click " + re.findall(rf"\[{re.escape(label)}\]  \(type `click (\d+)`", transcript)[which]
+    return pick
+
+
+def said_after(transcript: str, typed: str, which: int = -1) -> str:
+    return [reply for said, reply in turns(transcript) if said == typed][which]
+
+
+async def test_demo_shows_a_failure_with_retry_now_its_recovery_and_a_paused_org(tmp_path):
+    out = io.StringIO()
+    script = steps(out, "/xero auth", "", "/demo help", "/demo fail bramble", "/xero sync bramble",
+                   "/demo heal bramble", click("Retry now"),
+                   "/demo pause aroha", "/xero sync aroha", "/xero status aroha", "/demo resume aroha",
+                   "/xero sync aroha")
+    await asyncio.wait_for(demo_session(script, out, tmp_path, sizes=SMALL), timeout=60)
+    text = out.getvalue()
+    for command in ("/demo fail [org]", "/demo heal [org]", "/demo pause [org]", "/demo resume [org]"):
+        assert command in text  # /demo help
+
+    assert "demo  Xero now answers HTTP 500 to every call for Bramble Bakery (UK)" in text
+    failed = said_after(text, "/xero sync bramble")
+    alert = failed[failed.index("#xero-alerts  xero-syncd"):]
+    assert "Bramble Bakery (UK)" in alert and "[Retry now]  (type `click" in alert
+    assert "demo  Xero answers Bramble Bakery (UK) normally again" in said_after(text, "/demo heal bramble")
+    retried = said_after(text, "(presses [Retry now])")
+    thread = retried[retried.index("#xero-alerts  xero-syncd  (in the thread of"):]
+    assert "recovered" in thread.lower() and "Bramble Bakery (UK)" in thread
+
+    paused = said_after(text, "/xero sync aroha", 0)
+    alert = paused[paused.index("#xero-alerts  xero-syncd"):]
+    assert "paused" in alert.lower() and "resumes" in alert and "[Retry now]" not in alert
+    assert "demo  Aroha Plumbing (NZ) has spent today's Xero API calls" in said_after(text, "/demo pause aroha")
+    assert "daily limit" in said_after(text, "/xero status aroha")
+    resumed = said_after(text, "/xero sync aroha", 1)
+    assert "in the thread of" in resumed and "recovered" in resumed.lower()

@@ -113,6 +113,7 @@ class Console:
         elif re.fullmatch(r"click\s+\d+", text):
             await self.click(int(text.split()[1]))
         elif text.startswith("/demo") and self.hooks:
+            self._said(text)
             name, _, rest = text[5:].strip().partition(" ")
             hook = self.hooks.get(name) or self.hooks["help"]
             self._print(f"demo  {await hook(rest.strip())}")

@@ -23,12 +23,15 @@ from daemon.core.errors import CommandError
 from daemon.core.keys import CLOCK, SERVICE, SLACK_OUTBOX, STORE, TASKS
 from daemon.core.settings import Settings
 from daemon.demo.console import CHANNELS, Console, RequestCounter
+from daemon.xero.client import RetryPolicy
 from xero_emulator.harness import daemon_env, free_port
 
 DEMO_SIGNING_SECRET = "demo-signing-secret"
 DEMO_BOT_TOKEN = "xoxb-demo-not-a-real-token"
 DEMO_ALERT_CHANNEL = "C0ALERTS"
 DEMO_ORGS = ["Aroha Plumbing (NZ)", "Bramble Bakery (UK)"]
+# Xero failing (/demo fail) is retried as in production, only sooner: the alert comes in about a second, not 15.
+DEMO_RETRY = RetryPolicy(attempts=3, base=0.2, cap=1.0)
 # A small business's few years of receivables, per organisation.
 REALISTIC = {"invoices": 3000, "contacts": 600, "payments": 1800, "credit_notes": 150, "overpayments": 25,
              "prepayments": 25, "items": 60, "accounts": 45}
@@ -128,7 +131,7 @@ async def start_demo(out: TextIO, data_dir: Path, *, port: int | None = None, si
     console = Console(f"http://127.0.0.1:{daemon_port}", DEMO_SIGNING_SECRET, out, echo=echo)
     slack_url = await console.start()
     settings = demo_settings(emulator_url, daemon_port, data_dir, slack_url)
-    app = create_app(settings)
+    app = create_app(settings, retry=DEMO_RETRY)
     counter = RequestCounter()
     app.middlewares.append(counter.middleware)
     daemon = web.AppRunner(app, access_log=None)
