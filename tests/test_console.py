@@ -11,6 +11,7 @@ import io
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 from datetime import UTC
@@ -205,3 +206,34 @@ async def test_a_button_for_an_org_deleted_since_says_it_is_no_longer_connected(
     assert "no longer connected" in again and "No organisation matches" not in again
     retried = said_after(text, "(presses [Retry now])") if "(presses [Retry now])" in text else ""
     assert "no longer connected" in retried or "[Retry now] is not there any more" in text
+
+
+def time_wait_on(port: int) -> None:
+    """Leave 127.0.0.1:`port` in TIME_WAIT, as a daemon that closed its connections and stopped does."""
+    with socket.socket() as server:
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", port))
+        server.listen()
+        with socket.create_connection(("127.0.0.1", port)) as client:
+            conn, _ = server.accept()
+            conn.close()  # the listening side closes first: its end stays in TIME_WAIT
+            client.recv(1)
+
+
+async def test_the_banner_says_where_the_data_lives_and_port_survives_a_restart(tmp_path):
+    port = free_port()
+    time_wait_on(port)
+    out = io.StringIO()
+    await asyncio.wait_for(demo_session(lines("/xero help"), out, tmp_path, sizes=SMALL, port=port), timeout=60)
+    banner = out.getvalue()
+    assert f"The daemon runs at http://127.0.0.1:{port} (try" in banner
+    assert f"Its data (the SQLite store and its secret key) live in {tmp_path.resolve()}, deleted when" in banner
+    assert "its logs go to" in banner
+
+    with socket.socket() as taken:  # another program listens there: the demo says so and runs elsewhere
+        taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        taken.bind(("127.0.0.1", port))
+        taken.listen()
+        out = io.StringIO()
+        await asyncio.wait_for(demo_session(lines(), out, tmp_path, sizes=SMALL, port=port), timeout=60)
+    assert f"(port {port} is taken)" in out.getvalue()
