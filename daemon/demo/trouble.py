@@ -4,6 +4,7 @@ whose daily API limit is spent. Both are the emulator's own ways of answering (a
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 
 from xero_emulator.faults import Fault
@@ -67,4 +68,4 @@ class SpentDayLimit:
 def resets_in(now: float) -> int:
     """Seconds until the next midnight UTC, or MIN_PAUSE if that is sooner."""
     today = datetime.fromtimestamp(now, UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    return max(MIN_PAUSE, int((today + timedelta(days=1)).timestamp() - now))
+    return max(MIN_PAUSE, math.ceil((today + timedelta(days=1)).timestamp() - now))
