@@ -20,7 +20,8 @@ from typing import AsyncIterator, Awaitable, Callable, TextIO
 import aiohttp
 from aiohttp import web
 
-from daemon.demo.render import Renderer
+from daemon.demo.console_parts import RequestCounter, can_print, page_text, web_api_arguments
+from daemon.demo.render import Button, Renderer
 from daemon.demo.slack_requests import TEAM, Where, block_actions, signed_headers, slash_command
 
 BOT_USER = "U0BOT"
@@ -40,10 +41,11 @@ class Console:
         self.hooks = hooks or {}
         self._now = now
         self._echo = echo  # repeat what the user typed (when it comes from a file, not a keyboard)
-        self.render = Renderer(emoji=_can_print(out, "🚨"), bold=out.isatty())
+        self.render = Renderer(emoji=can_print(out, "🚨"), bold=out.isatty(), now=now)
         self.last_link: str | None = None
         self.requests = RequestCounter()  # the demo watches this to know when things are quiet
         self._seq = itertools.count(1)
+        self._pressed: dict[str, Button] = {}  # response_url number -> the button whose press it answers
         self._runner: web.AppRunner | None = None
         self._http: aiohttp.ClientSession | None = None
 
@@ -68,22 +70,27 @@ class Console:
 
     async def _web_api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
-        args = await _arguments(request)
+        args = await web_api_arguments(request)
         if method == "auth.test":
             return web.json_response({"ok": True, "url": "https://demo.slack.com/", "team": "Demo workspace",
                                       "user": "xero-syncd", "team_id": TEAM, "user_id": BOT_USER, "bot_id": "B0DEMO"})
         if method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
             ts = args.get("ts") or f"{int(self._now())}.{next(self._seq):06d}"
-            self._show_post(method, args, ts)
+            self._show_post(method, {**args, "ts": ts}, ts)
             return web.json_response({"ok": True, "channel": args.get("channel"), "ts": ts,
                                       "message": {"text": args.get("text"), "ts": ts}})
         return web.json_response({"ok": True})
 
     def _show_post(self, method: str, args: dict, ts: str) -> None:
         where = CHANNELS.get(str(args.get("channel")), f"#{args.get('channel')}")
-        if method == "chat.update":
+        if method == "chat.update":  # Slack redraws the message: buttons it no longer has are gone
+            self._retire(lambda b: b.message.get("ts") == ts, "the message it was in has been edited since")
             first = self.render.message({"text": args.get("text")})[0]
-            self._print(f"{where}  (xero-syncd edited its alert {ts}: {first})")
+            before = len(self.render.buttons)
+            self.render.message(args)  # the buttons the edited message has
+            still = [f"    [{b.label}]  (type `click {n}` to press it)"
+                     for n, b in enumerate(self.render.buttons[before:], start=before + 1) if not b.url]
+            self._print(f"{where}  (xero-syncd edited its alert {ts}: {first})", *still)
             return
         thread = f"  (in the thread of {args['thread_ts']})" if args.get("thread_ts") else ""
         self._show(f"{where}  xero-syncd{thread}  [{ts}]", args)
@@ -91,8 +98,22 @@ class Console:
     async def _response_url(self, request: web.Request) -> web.Response:
         payload = await request.json()
         who = "only you can see this" if payload.get("response_type", "ephemeral") == "ephemeral" else "in channel"
-        self._show(f"xero-syncd  ({who})", payload)
+        pressed = self._pressed.get(request.match_info["n"])
+        if pressed is not None and _true(payload.get("delete_original")):
+            self._retire(lambda b: b.message is pressed.message, "the message it was in has been deleted")
+            self._print(f"xero-syncd  (deleted the message with [{pressed.label}])")
+        elif pressed is not None and _true(payload.get("replace_original")):
+            self._retire(lambda b: b.message is pressed.message,
+                         f"the message it was in was replaced when you pressed [{pressed.label}]")
+            who += f"; in place of the message with [{pressed.label}]"
+        if not _true(payload.get("delete_original")):
+            self._show(f"xero-syncd  ({who})", payload)
         return web.Response(text="ok")
+
+    def _retire(self, which: Callable[[Button], bool], why: str) -> None:
+        for button in self.render.buttons:
+            if button.gone is None and which(button):
+                button.gone = why
 
     # -- the user's side -------------------------------------------------------------------------------------------
     async def run(self, lines: AsyncIterator[str], *, after_each: Callable[[], Awaitable[None]] | None = None) -> None:
@@ -113,6 +134,7 @@ class Console:
         elif re.fullmatch(r"click\s+\d+", text):
             await self.click(int(text.split()[1]))
         elif text.startswith("/demo") and self.hooks:
+            self._said(text)
             name, _, rest = text[5:].strip().partition(" ")
             hook = self.hooks.get(name) or self.hooks["help"]
             self._print(f"demo  {await hook(rest.strip())}")
@@ -129,11 +151,14 @@ class Console:
             self._print(f"console  There is no button {number}.")
             return
         button = self.render.buttons[number - 1]
+        if button.gone:
+            self._print(f"console  Button {number} [{button.label}] is not there any more: {button.gone}.")
+            return
         if button.url:
             await self.follow(button.url)
             return
         self._said(f"(presses [{button.label}])")
-        body = block_actions(self._where, button, self._respond_url(), self._trigger(), self._now())
+        body = block_actions(self._where, button, self._respond_url(button), self._trigger(), self._now())
         await self._post_to_daemon(body)
 
     async def follow(self, link: str | None = None) -> None:
@@ -152,7 +177,7 @@ class Console:
             return
         for hop in hops[1:]:
             self._print(f"browser  -> {hop}")
-        self._print(f"browser  <- {resp.status}: " + " | ".join(_page_text(page)))
+        self._print(f"browser  <- {resp.status}: " + " | ".join(page_text(page)))
 
     # -- details ---------------------------------------------------------------------------------------------------
     @property
@@ -161,8 +186,11 @@ class Console:
             raise RuntimeError("the console is not started")
         return self._http
 
-    def _respond_url(self) -> str:
-        return f"{self.url}/respond/{next(self._seq)}"
+    def _respond_url(self, pressed: Button | None = None) -> str:
+        number = str(next(self._seq))
+        if pressed is not None:
+            self._pressed[number] = pressed
+        return f"{self.url}/respond/{number}"
 
     def _trigger(self) -> str:
         return f"{next(self._seq)}.demo"
@@ -199,48 +227,11 @@ class Console:
     def _print(self, *lines: str) -> None:
         text = "\n".join(lines) + "\n"
         encoding = getattr(self._out, "encoding", None)
-        if encoding and not _can_print(self._out, text):
+        if encoding and not can_print(self._out, text):
             text = text.encode(encoding, "replace").decode(encoding)
         self._out.write(text)
         self._out.flush()
 
 
-class RequestCounter:
-    """A middleware counting an app's requests, served and in flight (so the demo can tell when all is quiet)."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.in_flight = 0
-
-    @web.middleware
-    async def middleware(self, request: web.Request, handler) -> web.StreamResponse:
-        self.count += 1
-        self.in_flight += 1
-        try:
-            return await handler(request)
-        finally:
-            self.in_flight -= 1
-
-
-async def _arguments(request: web.Request) -> dict:
-    """Web API arguments: JSON, or a form whose `blocks` is JSON text (slack_sdk sends either)."""
-    if request.content_type == "application/json":
-        return dict(await request.json())
-    args = dict(await request.post())
-    if isinstance(args.get("blocks"), str):
-        args["blocks"] = json.loads(args["blocks"])
-    return args
-
-
-def _page_text(page: str) -> list[str]:
-    """The headline and the list items / paragraphs of a small HTML page."""
-    parts = re.findall(r"<(?:h1|p|li)[^>]*>(.*?)</(?:h1|p|li)>", page, flags=re.S | re.I)
-    return [re.sub(r"<[^>]+>", "", p).strip() for p in parts if p.strip()] or ["(empty page)"]
-
-
-def _can_print(out: TextIO, sample: str) -> bool:
-    try:
-        sample.encode(getattr(out, "encoding", None) or "ascii")
-        return True
-    except (UnicodeEncodeError, LookupError):
-        return False
+def _true(value: object) -> bool:
+    return value is True or str(value).lower() == "true"

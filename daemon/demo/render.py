@@ -1,7 +1,8 @@
 """Slack messages as terminal text, for the demo console: Block Kit blocks and mrkdwn rendered readably.
 
 Sections and their fields, context lines, dividers and buttons ("[Label] url" for link buttons, "[Label] (type
-`click N`)" for action buttons). mrkdwn links, mentions, dates and a few emoji codes become plain text.
+`click N`)" for action buttons). mrkdwn links and mentions become plain text, emoji codes their characters
+(`emoji.py`), and Slack's date tokens the date a reader would see, in the terminal's time zone (`slack_dates.py`).
 """
 
 from __future__ import annotations
@@ -9,16 +10,14 @@ from __future__ import annotations
 import html
 import json
 import re
+import time
 from dataclasses import dataclass, field
+from datetime import tzinfo
+from typing import Callable
 
-EMOJI = {
-    "rotating_light": "🚨", "white_check_mark": "✅", "warning": "⚠️", "arrows_counterclockwise": "🔄",
-    "hourglass": "⌛", "hourglass_flowing_sand": "⏳", "closed_lock_with_key": "🔐", "large_green_circle": "🟢",
-    "red_circle": "🔴", "white_circle": "⚪", "no_entry": "⛔", "face_with_head_bandage": "🤕", "link": "🔗",
-    "x": "❌", "heavy_check_mark": "✔️", "wave": "👋", "tada": "🎉", "electric_plug": "🔌", "wastebasket": "🗑️",
-    "information_source": "ℹ️", "key": "🔑", "zzz": "💤", "arrows_clockwise": "🔃", "green_circle": "🟢",
-    "large_yellow_circle": "🟡", "pause_button": "⏸️", "repeat": "🔁", "mag": "🔍", "bar_chart": "📊",
-}
+from daemon.demo.emoji import EMOJI
+from daemon.demo.slack_dates import slack_date
+
 _SPECIAL = re.compile(r"<([^<>|]+)(?:\|([^<>]*))?>")
 _EMOJI = re.compile(r":([a-z0-9_+\-]+):")
 _BOLD = re.compile(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])")
@@ -32,14 +31,18 @@ class Button:
     url: str | None
     block_id: str | None
     message: dict = field(default_factory=dict)  # the message it was part of (for the action payload)
+    gone: str | None = None  # why it is not there any more (its message was replaced, edited or deleted)
 
 
 class Renderer:
     """Turns messages into lines; collects the buttons it shows so the console can click or follow them."""
 
-    def __init__(self, *, emoji: bool = True, bold: bool = False) -> None:
+    def __init__(self, *, emoji: bool = True, bold: bool = False, now: Callable[[], float] = time.time,
+                 tz: tzinfo | None = None) -> None:
         self.emoji = emoji
         self.bold = bold
+        self.now = now
+        self.tz = tz  # None: the terminal's local time zone
         self.buttons: list[Button] = []
 
     def message(self, message: dict) -> list[str]:
@@ -93,11 +96,10 @@ class Renderer:
         text = _BOLD.sub(lambda m: f"\033[1m{m.group(1)}\033[0m" if self.bold else m.group(1), text)
         return html.unescape(text)
 
-    @staticmethod
-    def _special(match: re.Match) -> str:
+    def _special(self, match: re.Match) -> str:
         target, label = match.group(1), match.group(2)
         if target.startswith("!date^"):
-            return label or target
+            return slack_date(target[len("!date^"):], self.now(), self.tz) or label or target
         if target.startswith(("@", "#")):
             return label and target[0] + label or target
         if target.startswith("!"):

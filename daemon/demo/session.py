@@ -21,14 +21,18 @@ from aiohttp import web
 from daemon.core import logs
 from daemon.core.errors import CommandError
 from daemon.core.keys import CLOCK, SERVICE, SLACK_OUTBOX, STORE, TASKS
-from daemon.core.settings import Settings
+from daemon.core.settings import Settings, read_dotenv
 from daemon.demo.console import CHANNELS, Console, RequestCounter
+from daemon.xero.client import RetryPolicy
 from xero_emulator.harness import daemon_env, free_port
 
 DEMO_SIGNING_SECRET = "demo-signing-secret"
 DEMO_BOT_TOKEN = "xoxb-demo-not-a-real-token"
 DEMO_ALERT_CHANNEL = "C0ALERTS"
 DEMO_ORGS = ["Aroha Plumbing (NZ)", "Bramble Bakery (UK)"]
+DEFAULT_PORT = 8080
+# Xero failing (/demo fail) is retried as in production, only sooner: the alert comes in about a second, not 15.
+DEMO_RETRY = RetryPolicy(attempts=3, base=0.2, cap=1.0)
 # A small business's few years of receivables, per organisation.
 REALISTIC = {"invoices": 3000, "contacts": 600, "payments": 1800, "credit_notes": 150, "overpayments": 25,
              "prepayments": 25, "items": 60, "accounts": 45}
@@ -42,7 +46,8 @@ To use a real Xero app and Slack workspace instead: copy deploy/xero-syncd.env.e
 """
 DETAILS = """\
   Xero is the bundled emulator ({emulator}) with two demo organisations: {orgs}.
-  The daemon runs at {public} (try {public}/metrics); its logs go to {log}.
+  The daemon runs at {public} (try {public}/metrics){port_note}; its logs go to {log}.
+  Its data (the SQLite store and its secret key) live in {data}, deleted when the demo ends.
   You are @demo.admin in {channel}; alerts go to {alerts}.
 
 Try: /xero auth (then press Enter to follow the link), /xero status, /xero sync aroha, /demo help, quit
@@ -128,7 +133,7 @@ async def start_demo(out: TextIO, data_dir: Path, *, port: int | None = None, si
     console = Console(f"http://127.0.0.1:{daemon_port}", DEMO_SIGNING_SECRET, out, echo=echo)
     slack_url = await console.start()
     settings = demo_settings(emulator_url, daemon_port, data_dir, slack_url)
-    app = create_app(settings)
+    app = create_app(settings, retry=DEMO_RETRY)
     counter = RequestCounter()
     app.middlewares.append(counter.middleware)
     daemon = web.AppRunner(app, access_log=None)
@@ -148,6 +153,7 @@ async def demo_session(lines: AsyncIterator[str], out: TextIO, data_dir: Path, *
     try:
         out.write(DETAILS.format(emulator=demo.settings.xero_api_url.rsplit("/api.xro", 1)[0],
                                  orgs=" and ".join(DEMO_ORGS), public=demo.settings.public_url, log=log_path,
+                                 port_note=_port_note(port, demo.settings.port), data=data_dir.resolve(),
                                  channel=CHANNELS["C0DEMO"], alerts=CHANNELS[DEMO_ALERT_CHANNEL]))
         out.flush()
         await demo.console.run(lines, after_each=None if interactive else demo.quiet)
@@ -178,7 +184,8 @@ async def stdin_lines() -> AsyncIterator[str]:
 def run_demo() -> int:
     log_path = Path("var/demo.log")
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "w", encoding="utf-8") as log_file, tempfile.TemporaryDirectory(prefix="xero-syncd-demo-") as tmp:
+    with (open(log_path, "w", encoding="utf-8") as log_file,
+          tempfile.TemporaryDirectory(prefix="xero-syncd-demo-") as tmp):
         logs.configure("info", json=True, file=log_file)  # the libraries' own warnings, too
         interactive = sys.stdin.isatty()
         try:
@@ -191,7 +198,12 @@ def run_demo() -> int:
 
 
 def _port() -> int:
+    """PORT from the environment or `.env` (as the daemon reads it), else 8080."""
     import os
 
-    raw = os.environ.get("PORT", "").strip()
-    return int(raw) if raw.isdigit() else 8080
+    raw = {**read_dotenv(Path(".env")), **os.environ}.get("PORT", "").strip()
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 65536 else DEFAULT_PORT
+
+
+def _port_note(asked: int | None, got: int) -> str:
+    return f" (port {asked} is taken)" if asked and asked != got else ""

@@ -4,7 +4,7 @@
   demo      the demo, always: the emulator, the daemon and a local Slack-like console in this terminal
   migrate   apply the store's migrations and exit
   check     validate the settings and try Xero's and Slack's endpoints; exit 1 when something is wrong
-  export    write what has been synced for one org and entity as CSV or JSON lines
+  export    write what has been synced for one org (an entity, invoice line items, or all) as CSV or JSON lines
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import os
 import sys
+from datetime import date
 from pathlib import Path
 
 import structlog
@@ -60,12 +61,49 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("demo", help="the live demo: emulator, daemon and a chat console in this terminal")
     sub.add_parser("migrate", help="apply the store's migrations and exit")
     sub.add_parser("check", help="validate the settings and reach Xero's and Slack's endpoints")
-    export = sub.add_parser("export", help="write the synced records of one org and entity")
-    export.add_argument("--org", required=True, help="organisation: name (case-insensitive prefix) or tenant id")
-    export.add_argument("--entity", required=True, help="entity, e.g. Invoices, Contacts, Payments")
-    export.add_argument("--format", choices=("csv", "jsonl"), default="csv", help="csv (default) or jsonl")
-    export.add_argument("--output", metavar="FILE", help="write here instead of standard output")
+    _export_parser(sub)
     return parser
+
+
+EXPORT_HELP = """\
+Write what has been synced for one organisation, for the people who use the data.
+
+CSV: xero_id, status, updated (ISO 8601, UTC), deleted, then the record's scalar fields (InvoiceNumber, Total,
+Contact.Name, ..., Xero's dates in ISO 8601). InvoiceLineItems: one row per line of each invoice, starting with
+invoice_id, invoice_number, invoice_status, invoice_updated and line (1, 2, ...). JSON lines: the same leading
+fields and the object as Xero sent it under "data".
+
+examples:
+  xero-syncd export --org aroha --entity Invoices --output invoices.csv
+  xero-syncd export --org aroha --entity InvoiceLineItems --since 2026-04-01 > lines.csv
+  xero-syncd export --org aroha --entity all --output aroha/      one file per entity (and line items)
+  xero-syncd export --org aroha --entity all | jq .entity         JSON lines, each with its "entity"
+"""
+
+
+def _export_parser(sub) -> None:
+    from daemon.ops.export import TABLES
+
+    export = sub.add_parser("export", help="write the synced records of one org: an entity, line items, or all",
+                            description=EXPORT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    export.add_argument("--org", required=True, help="organisation: name (case-insensitive prefix) or tenant id")
+    export.add_argument("--entity", required=True, metavar="ENTITY",
+                        help=f"one of {', '.join(TABLES)}; or all (every one of them)")
+    export.add_argument("--format", choices=("csv", "jsonl"),
+                        help="csv (the default) or jsonl (the default for --entity all to standard output)")
+    export.add_argument("--output", metavar="PATH", type=Path,
+                        help="write this file instead of standard output; with --entity all, this folder (made if "
+                             "missing), one ENTITY.csv or ENTITY.jsonl file each")
+    export.add_argument("--since", metavar="YYYY-MM-DD", type=_day,
+                        help="only records updated on or after this day, from midnight in the organisation's time "
+                             "zone (UTC when it is not known); records Xero gives no update date are left out")
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-04-01") from None
 
 
 def _environ() -> dict[str, str]:
@@ -117,14 +155,26 @@ async def _migrate(settings: Settings) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from daemon.ops.export import ExportError, export
+    from daemon.ops.export import ExportError, ExportRequest, export
 
     settings = load(require_xero=False, require_slack=False)
-    output = Path(args.output) if args.output else None
+    request = ExportRequest(args.org, args.entity, args.format, args.output, args.since)
     try:
-        count, label = asyncio.run(export(settings, args.org, args.entity, args.format, output, sys.stdout))
+        summary = asyncio.run(export(settings, request, sys.stdout))
+        sys.stdout.flush()
     except ExportError as err:
         print(f"xero-syncd export: {err}", file=sys.stderr)
         return 1
-    print(f"exported {count} {label}" + (f" to {output}" if output else ""), file=sys.stderr)
+    except BrokenPipeError:  # `export ... | head`: the reader has all it wanted
+        _silence_stdout()
+        return 0
+    print(summary, file=sys.stderr)
     return 0
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null, so the interpreter's last flush of what is still buffered does not fail
+    again at exit ("Exception ignored ... BrokenPipeError"), as the Python documentation advises for SIGPIPE."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)

@@ -1,65 +1,70 @@
-"""`xero-syncd export`: what has been synced for one org and entity, for the people who use the data.
+"""`xero-syncd export`: what has been synced for one org, for the people who use the data.
 
-CSV: xero_id, status, updated (ISO 8601, UTC), deleted, then the record's scalar fields flattened one level
-(`Total`, `Contact.Name`, ...), with Xero's `/Date(ms+zzzz)/` values written as ISO dates. JSON lines: one object per
-record with the same leading fields and the record as Xero sent it under `data`.
+One entity, the invoices' line items (`InvoiceLineItems`), or every one of them (`all`: one file each into a folder,
+or one JSON lines stream with an `entity` field); `--since DATE` keeps the records updated on or after that day,
+midnight in the organisation's time zone (its stored `Organisation.Timezone`; UTC when unknown). The rows are
+written by `export_rows.py`, the files opened by `export_output.py`.
 """
 
 from __future__ import annotations
 
-import csv
-import json
 from contextlib import nullcontext
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import AsyncIterator, TextIO
 
 from daemon.core.crypto import Secrets
 from daemon.core.entities import ENTITIES
-from daemon.core.errors import CommandError, XeroSyncdError
+from daemon.core.errors import CommandError
 from daemon.core.settings import Settings
+from daemon.ops.export_output import ExportError, file_target, folder_target
+from daemon.ops.export_rows import LINE_ITEMS, Table, line_item_table, record_table, write_csv, write_jsonl
+from daemon.ops.timezones import org_zone
 from daemon.sync.matching import match_orgs
-from daemon.xero.dates import json_date_ms
 from storage import Store
 from storage.db import open_database
 from storage.orgs import Org
 
-HEAD = ["xero_id", "status", "updated", "deleted"]
-SKIP = {"UpdatedDateUTC"}
+__all__ = ["ALL", "ExportError", "ExportRequest", "export", "match_entity"]
+ALL = "all"
+TABLES = [*ENTITIES, LINE_ITEMS]
 
 
-class ExportError(XeroSyncdError):
-    """Bad input to an export (no database, unknown org or entity): shown as is."""
+@dataclass(frozen=True)
+class ExportRequest:
+    org: str                 # a name (case-insensitive prefix) or a tenant id
+    entity: str              # an entity, InvoiceLineItems, or all
+    fmt: str | None = None   # csv | jsonl; None: csv, except every entity to standard output (jsonl)
+    output: Path | None = None
+    since: date | None = None
 
 
-async def export(settings: Settings, org_query: str, entity: str, fmt: str, output: Path | None,
-                 stdout: TextIO) -> tuple[int, str]:
-    """Write one org's records of one entity to `output` (or `stdout`); the count and a label of what it was."""
-    name = match_entity(entity)
+async def export(settings: Settings, request: ExportRequest, stdout: TextIO) -> str:
+    """Write what `request` asks for; a sentence saying what was written (for standard error)."""
+    names = TABLES if match_entity(request.entity) == ALL else [match_entity(request.entity)]
+    fmt = _format(request, every=len(names) > 1)
     if not settings.shared_database and not settings.database_path.is_file():
         raise ExportError(f"no database at {settings.database_path}: has the daemon run with this DATABASE_URL?")
     db = open_database(settings.database_url)
     await db.connect()
     try:
         store = Store(db, Secrets(("export-reads-no-secrets",)))  # records are not encrypted; tokens are not read
-        org = match_org(await store.orgs.list(), org_query)
-        target = open(output, "w", newline="", encoding="utf-8") if output else nullcontext(stdout)
-
-        def records() -> AsyncIterator[dict]:
-            return store.records.stream(org.tenant_id, name)
-
-        with target as out:
-            count = await (write_csv(records, name, out) if fmt == "csv" else write_jsonl(records(), out))
+        org = match_org(await store.orgs.list(), request.org)
+        since_ms, since_text = await _since(store, org, request.since)
+        tables = [_table(store, org.tenant_id, name, since_ms) for name in names]
+        counts = await _write(tables, fmt, request.output, stdout, every=len(names) > 1)
     finally:
         await db.close()
-    return count, f"{name} of {org.name} ({org.tenant_id})"
+    return _summary(org, counts, request.output, since_text)
 
 
 def match_entity(entity: str) -> str:
-    for name in ENTITIES:
-        if name.lower() == entity.strip().lower():
+    wanted = entity.strip().lower()
+    for name in (*TABLES, ALL):
+        if name.lower() == wanted:
             return name
-    raise ExportError(f"unknown entity {entity!r}; known: {', '.join(ENTITIES)}")
+    raise ExportError(f"unknown entity {entity!r}; known: {', '.join(TABLES)}, or all")
 
 
 def match_org(orgs: list[Org], query: str) -> Org:
@@ -70,59 +75,65 @@ def match_org(orgs: list[Org], query: str) -> Org:
         raise ExportError(str(err)) from None
 
 
-async def write_jsonl(records: AsyncIterator[dict], out: TextIO) -> int:
-    count = 0
-    async for record in records:
-        line = {**_head(record), "data": record["data"]}
-        out.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
-        count += 1
-    return count
+def _format(request: ExportRequest, *, every: bool) -> str:
+    if not (every and request.output is None):
+        return request.fmt or "csv"
+    if request.fmt == "csv":
+        raise ExportError("--entity all writes CSV only into a folder (--output DIR, one file per entity); "
+                          "to standard output it writes JSON lines (--format jsonl)")
+    return "jsonl"
 
 
-async def write_csv(records, entity: str, out: TextIO) -> int:
-    """`records()` is called twice: once to learn the columns, once to write the rows."""
-    skip = SKIP | {ENTITIES[entity].id_field, ENTITIES[entity].status_field or ""}
-    columns: dict[str, None] = {}
-    async for record in records():
-        columns.update(dict.fromkeys(k for k in flatten(record["data"]) if k not in skip))
-    writer = csv.DictWriter(out, fieldnames=HEAD + list(columns), extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    count = 0
-    async for record in records():
-        head = _head(record)
-        writer.writerow({**flatten(record["data"]), **head, "deleted": str(head["deleted"]).lower()})
-        count += 1
-    return count
+async def _since(store: Store, org: Org, day: date | None) -> tuple[int | None, str | None]:
+    """The first millisecond of `day` where the organisation is, and how it was read."""
+    if day is None:
+        return None, None
+    timezone = None
+    async for record in store.records.stream(org.tenant_id, "Organisation"):
+        timezone = record["data"].get("Timezone")
+    zone = org_zone(timezone)
+    if zone is None:
+        start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        unknown = f" (its time zone {str(timezone)[:60]!r} is not one this export knows)" if timezone else ""
+        return int(start.timestamp() * 1000), f"updated on or after {day} 00:00 UTC{unknown}"
+    start = datetime(day.year, day.month, day.day, tzinfo=zone[0])
+    return int(start.timestamp() * 1000), f"updated on or after {day} 00:00 {zone[1]} (the organisation's time zone)"
 
 
-def flatten(data: dict) -> dict[str, object]:
-    """Top-level scalars, and the scalars of top-level objects as `Parent.Field`; lists are left out."""
-    flat: dict[str, object] = {}
-    for key, value in data.items():
-        if isinstance(value, dict):
-            flat.update({f"{key}.{k}": _scalar(v) for k, v in value.items() if _is_scalar(v)})
-        elif _is_scalar(value):
-            flat[key] = _scalar(value)
-    return flat
+def _table(store: Store, tenant_id: str, name: str, since_ms: int | None) -> Table:
+    entity = "Invoices" if name == LINE_ITEMS else name
+
+    async def records() -> AsyncIterator[dict]:
+        async for record in store.records.stream(tenant_id, entity):
+            if since_ms is None or (record["updated_ms"] or 0) >= since_ms:  # 0: Xero gave no date
+                yield record
+
+    return line_item_table(records) if name == LINE_ITEMS else record_table(name, records)
 
 
-def _is_scalar(value: object) -> bool:
-    return value is None or isinstance(value, (str, int, float, bool))
+async def _write(tables: list[Table], fmt: str, output: Path | None, stdout: TextIO, *,
+                 every: bool) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    if every and output is not None:
+        folder = folder_target(output)
+        for table in tables:
+            with file_target(folder / f"{table.name}.{fmt}") as out:
+                counts[table.name] = await _write_one(table, fmt, out, tagged=False)
+        return counts
+    with file_target(output) if output is not None else nullcontext(stdout) as out:
+        for table in tables:
+            counts[table.name] = await _write_one(table, fmt, out, tagged=every)
+    return counts
 
 
-def _scalar(value: object) -> object:
-    ms = json_date_ms(value)
-    if ms is not None:
-        return _iso(ms)
-    if isinstance(value, bool):
-        return str(value).lower()
-    return value
+async def _write_one(table: Table, fmt: str, out: TextIO, *, tagged: bool) -> int:
+    return await (write_csv(table, out) if fmt == "csv" else write_jsonl(table, out, tagged=tagged))
 
 
-def _head(record: dict) -> dict:
-    return {"xero_id": record["xero_id"], "status": record["status"],
-            "updated": _iso(record["updated_ms"]) if record["updated_ms"] else None, "deleted": record["deleted"]}
-
-
-def _iso(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, UTC).isoformat().replace("+00:00", "Z")
+def _summary(org: Org, counts: dict[str, int], output: Path | None, since: str | None) -> str:
+    if len(counts) == 1:
+        ((name, n),) = counts.items()
+        text = f"exported {n} {name} of {org.name} ({org.tenant_id})"
+    else:
+        text = f"exported {org.name} ({org.tenant_id}): " + ", ".join(f"{name} {n}" for name, n in counts.items())
+    return text + (f" to {output}" if output else "") + (f", {since}" if since else "")
