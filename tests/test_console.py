@@ -18,7 +18,6 @@ from datetime import UTC
 from pathlib import Path
 
 import aiohttp
-import pytest
 
 from daemon.core.settings import VARIABLES
 from daemon.demo.console import Console
@@ -193,8 +192,6 @@ async def test_buttons_of_a_replaced_or_edited_message_are_gone(tmp_path):
         await console.close()
 
 
-@pytest.mark.xfail(reason="the daemon's answer to a button for a deleted org is 'No organisation matches <id>': "
-                          "handlers/slack/actions.py is asked to say it is no longer connected", strict=False)
 async def test_a_button_for_an_org_deleted_since_says_it_is_no_longer_connected(tmp_path):
     out = io.StringIO()
     script = steps(out, "/xero auth", "", "/demo fail bramble", "/xero sync bramble", "/xero delete bramble",

@@ -41,7 +41,7 @@ class Console:
         self.hooks = hooks or {}
         self._now = now
         self._echo = echo  # repeat what the user typed (when it comes from a file, not a keyboard)
-        self.render = Renderer(emoji=can_print(out, "🚨"), bold=out.isatty(), now=now)
+        self.render = Renderer(emoji=can_print(out, "🚨"), bold=out.isatty(), now=now, users={user: "demo.admin"})
         self.last_link: str | None = None
         self.requests = RequestCounter()  # the demo watches this to know when things are quiet
         self._seq = itertools.count(1)

@@ -38,8 +38,9 @@ class Renderer:
     """Turns messages into lines; collects the buttons it shows so the console can click or follow them."""
 
     def __init__(self, *, emoji: bool = True, bold: bool = False, now: Callable[[], float] = time.time,
-                 tz: tzinfo | None = None) -> None:
+                 tz: tzinfo | None = None, users: dict[str, str] | None = None) -> None:
         self.emoji = emoji
+        self.users = users or {}  # user id -> display name, as Slack shows a mention
         self.bold = bold
         self.now = now
         self.tz = tz  # None: the terminal's local time zone
@@ -100,6 +101,8 @@ class Renderer:
         target, label = match.group(1), match.group(2)
         if target.startswith("!date^"):
             return slack_date(target[len("!date^"):], self.now(), self.tz) or label or target
+        if target.startswith("@") and not label and target[1:] in self.users:
+            return "@" + self.users[target[1:]]
         if target.startswith(("@", "#")):
             return label and target[0] + label or target
         if target.startswith("!"):

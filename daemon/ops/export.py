@@ -18,10 +18,11 @@ from daemon.core.crypto import Secrets
 from daemon.core.entities import ENTITIES
 from daemon.core.errors import CommandError
 from daemon.core.settings import Settings
+from daemon.core.zones import zone_of
 from daemon.ops.export_output import ExportError, file_target, folder_target
 from daemon.ops.export_rows import LINE_ITEMS, Table, line_item_table, record_table, write_csv, write_jsonl
-from daemon.ops.timezones import org_zone
 from daemon.sync.matching import match_orgs
+from daemon.xero.timezones import iana_zone
 from storage import Store
 from storage.db import open_database
 from storage.orgs import Org
@@ -85,19 +86,21 @@ def _format(request: ExportRequest, *, every: bool) -> str:
 
 
 async def _since(store: Store, org: Org, day: date | None) -> tuple[int | None, str | None]:
-    """The first millisecond of `day` where the organisation is, and how it was read."""
+    """The first millisecond of `day` where the organisation is (its zone as the sync learnt it from Xero's
+    `Organisation.Timezone`; read from the synced record when the org has not been synced since), and how it
+    was read."""
     if day is None:
         return None, None
-    timezone = None
-    async for record in store.records.stream(org.tenant_id, "Organisation"):
-        timezone = record["data"].get("Timezone")
-    zone = org_zone(timezone)
-    if zone is None:
+    name = org.timezone
+    if name is None:
+        async for record in store.records.stream(org.tenant_id, "Organisation"):
+            name = iana_zone(record["data"].get("Timezone"))
+    if name is None:
         start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-        unknown = f" (its time zone {str(timezone)[:60]!r} is not one this export knows)" if timezone else ""
-        return int(start.timestamp() * 1000), f"updated on or after {day} 00:00 UTC{unknown}"
-    start = datetime(day.year, day.month, day.day, tzinfo=zone[0])
-    return int(start.timestamp() * 1000), f"updated on or after {day} 00:00 {zone[1]} (the organisation's time zone)"
+        return int(start.timestamp() * 1000), f"updated on or after {day} 00:00 UTC (the organisation's time zone " \
+                                              "is not known yet)"
+    start = datetime(day.year, day.month, day.day, tzinfo=zone_of(name))
+    return int(start.timestamp() * 1000), f"updated on or after {day} 00:00 {name} (the organisation's time zone)"
 
 
 def _table(store: Store, tenant_id: str, name: str, since_ms: int | None) -> Table:

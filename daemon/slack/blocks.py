@@ -97,6 +97,15 @@ def since(ts: float | None, tz: str | None = None, *, never: str = "the whole hi
     return f"<!date^{int(ts)}^{{date_long_pretty}} at {{time}}|{local(ts, tz)}>"
 
 
+def day_from(ts: float | None, tz: str | None = None, *, never: str = "the whole history") -> str:
+    """A reset's date as it was chosen, the org's midnight, then as each reader sees that moment:
+    "2024-07-01, midnight Pacific/Auckland time (<token>)"."""
+    if ts is None:
+        return never
+    day = datetime.fromtimestamp(ts, zone_of(tz)).date()
+    return f"{day}, midnight {tz or 'UTC'} time ({since(ts, tz)})"
+
+
 def local(ts: float, tz: str | None = None) -> str:
     """The org's own time, day before month, its zone named: "Tue 24 Nov 2026, 10:00 PM NZDT"."""
     d = datetime.fromtimestamp(ts, zone_of(tz))

@@ -68,7 +68,8 @@ async def test_every_change_someone_makes_is_one_line_on_the_audit_trail(daemon,
     await daemon.flush()
     lines = top_level(slack)
     assert lines[:4] == [
-        f":rewind: <@{ADMIN}> reset SYNC FROM DATE of {NZ} to Mon 1 Jul 2024, 12:00 AM NZST.",
+        f":rewind: <@{ADMIN}> reset SYNC FROM DATE of {NZ} to 2024-07-01, midnight Pacific/Auckland time (Mon 1 Jul "
+        "2024, 12:00 AM NZST).",
         f":rewind: <@{ADMIN}> reset Invoices of {NZ} to read from the whole history.",
         f":double_vertical_bar: <@{ADMIN}> disabled {UK} (automatic hourly sync).",
         f":arrow_forward: <@{ADMIN}> enabled {UK} (automatic hourly sync).",
@@ -218,8 +219,8 @@ async def test_dates_are_slack_tokens_with_the_orgs_own_time_as_fallback(daemon,
     answer = await reply(daemon, slack, "status")
     nz, uk = answer.shown.split(f"\n{UK}\n")
     # the first sync finished at 09:00 UTC: 10 PM in Auckland (summer), 9 AM in London (winter)
-    assert "LAST SUCCESSFUL SYNC: Tue 24 Nov 2026, 10:00 PM NZDT" in nz and "times in Pacific/Auckland" in nz
-    assert "LAST SUCCESSFUL SYNC: Tue 24 Nov 2026, 9:00 AM GMT" in uk and "times in Europe/London" in uk
+    assert "LAST SUCCESSFUL SYNC: Tue 24 Nov 2026, 10:00 PM NZDT" in nz and "its time zone: Pacific/Auckland" in nz
+    assert "LAST SUCCESSFUL SYNC: Tue 24 Nov 2026, 9:00 AM GMT" in uk and "its time zone: Europe/London" in uk
     token = "<!date^1795510800^{date_short_pretty} at {time} ({ago})|Tue 24 Nov 2026, 10:00 PM NZDT>"
     assert token in answer.text and token in answer.everything()
     assert (await daemon.store.orgs.get(tenants[0])).timezone == "Pacific/Auckland"
@@ -229,14 +230,15 @@ async def test_an_org_whose_zone_is_not_known_yet_reads_in_utc(make_daemon, sett
     daemon = await make_daemon(settings_=replace(settings, sync_entities=("Contacts",)))  # Organisation not read
     await connected(daemon, emulator, slack)
     answer = await reply(daemon, slack, f"status {NZ}")
-    assert "LAST SUCCESSFUL SYNC: Tue 24 Nov 2026, 9:00 AM UTC" in answer.shown and "times in UTC" in answer.shown
+    assert "LAST SUCCESSFUL SYNC: Tue 24 Nov 2026, 9:00 AM UTC" in answer.shown and "its time zone: not known yet (UTC)" in answer.shown
 
 
 async def test_a_reset_date_is_midnight_where_the_org_is_and_today_is_its_today(daemon, emulator, slack):
     tenants = await connected(daemon, emulator, slack)
     await daemon.clock.advance(3 * 3600)  # 12:00 UTC: already Wednesday in Auckland, still Tuesday in London
     nz = await reply(daemon, slack, f"reset {NZ} 2026-11-25")
-    assert nz.fallback.startswith(f":rewind: SYNC FROM DATE of {NZ} is now Wed 25 Nov 2026, 12:00 AM NZDT: ")
+    assert nz.fallback.startswith(f":rewind: SYNC FROM DATE of {NZ} is now 2026-11-25, midnight Pacific/Auckland time "
+                                  "(Wed 25 Nov 2026, 12:00 AM NZDT): ")
     uk = await reply(daemon, slack, f"reset {UK} 2026-11-25")
     assert uk.fallback == (f":warning: 2026-11-25 is in the future for {UK} (its today is 2026-11-24, in its time "
                            "zone Europe/London): SYNC FROM DATE must be today or earlier.")
@@ -255,7 +257,8 @@ async def test_sync_from_date_is_what_the_next_sync_asks_xero_for(daemon, emulat
             "successful sync began, to be safe)") in status.shown
 
     reset = await reply(daemon, slack, f"reset {NZ} 2024-07-01")
-    assert reset.fallback == (f":rewind: SYNC FROM DATE of {NZ} is now Mon 1 Jul 2024, 12:00 AM NZST: the next sync "
+    assert reset.fallback == (f":rewind: SYNC FROM DATE of {NZ} is now 2024-07-01, midnight Pacific/Auckland time (Mon "
+                              "1 Jul 2024, 12:00 AM NZST): the next sync "
                               "asks Xero for everything changed since then. Nothing already stored is lost.")
     status = await reply(daemon, slack, f"status {NZ}")
     assert field(status, "SYNC FROM DATE") == "Mon 1 Jul 2024, 12:00 AM NZST" and "(set by a reset)" in status.shown

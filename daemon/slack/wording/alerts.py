@@ -4,8 +4,8 @@ the "recovered" / "reconnected" notes and the alert edited to its resolved state
 
 from __future__ import annotations
 
-from daemon.slack.blocks import (REAUTH_ACTION, RETRY_ACTION, Reply, actions, button, context, escape, fields,
-                                 moment, section, since)
+from daemon.slack.blocks import (REAUTH_ACTION, RETRY_ACTION, Reply, actions, button, context, day_from, escape,
+                                 fields, moment, section)
 from daemon.slack.wording.runs import OUTCOMES, changes, per_entity, took
 from storage.alerts import Episode
 from storage.orgs import Org
@@ -104,7 +104,7 @@ def audit(event) -> Reply:
     org = f"*{escape(event.org.name)}*"
     part = f"{escape(event.entity)} of " if event.entity else ""
     if event.action == "reset":
-        start = since(event.since, event.org.timezone)
+        start = day_from(event.since, event.org.timezone)
         what = f"reset {part}{org} to read from {start}" if part else f"reset SYNC FROM DATE of {org} to {start}"
     elif event.action == "synced" and event.run is not None:
         run = event.run

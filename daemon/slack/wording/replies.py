@@ -4,7 +4,7 @@ Kit with a plain-text fallback, each outcome a sentence. Formatting only, no dec
 from __future__ import annotations
 
 from daemon.slack.blocks import (CANCEL_DELETE_ACTION, CONNECT_ACTION, DELETE_ACTION, REAUTH_ACTION, Reply, actions,
-                                 button, context, escape, header, moment, section, since)
+                                 button, context, escape, day_from, header, moment, section)
 from daemon.slack.wording.runs import calls, changes, summary, took
 
 
@@ -85,7 +85,7 @@ def sync_reply(report, reauth_link: str | None = None) -> Reply:
 
 def reset_reply(report) -> Reply:
     tz, name = report.org.timezone, f"*{escape(report.org.name)}*"
-    when = since(report.since, tz)
+    when = day_from(report.since, tz)
     if report.entity:
         head = f":rewind: The next sync reads {escape(report.entity)} of {name} from {when}."
     else:
@@ -118,7 +118,7 @@ def deleted(org, problems: list[str]) -> Reply:
 
 
 def history_reply(org, runs) -> Reply:
-    title = f"Last {len(runs)} sync{'s' if len(runs) != 1 else ''} of {org.name}"
+    title = f"Last {len(runs)} syncs of {org.name}" if len(runs) > 1 else f"Last sync of {org.name}"
     if not runs:
         return Reply(f"{escape(org.name)} has not synced yet.", [section(f"*{escape(org.name)}* has not synced yet.")])
     lines = [summary(run, org.timezone) for run in runs]

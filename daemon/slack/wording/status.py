@@ -62,7 +62,8 @@ def _card(s, now: float, reauth: str | None) -> tuple[list[dict], str]:
              ("SYNC FROM DATE", since(s.sync_from, tz)), ("Records", _records(s.records))]
     if org.last_error and s.attention:
         pairs.append(("Last error", escape(org.last_error)))
-    about = [f"`{escape(org.tenant_id)}`", f"times in {escape(tz)}" if tz else "times in UTC", _from_means(s)]
+    zone = f"its time zone: {escape(tz)}" if tz else "its time zone: not known yet (UTC)"
+    about = [f"`{escape(org.tenant_id)}`", zone, _from_means(s)]
     if s.progress:
         about.insert(0, progress(s.progress))
     blocks = [section(f"*{escape(org.name)}*"), fields(pairs), context(" · ".join(about))]
