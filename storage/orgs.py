@@ -28,6 +28,7 @@ class Org:
     lease_until: float | None
     resets: int  # how many times SYNC FROM DATE was reset (a run that started before the latest writes no mark)
     timezone: str | None  # IANA, from Xero's Organisation.Timezone (None until the first sync reads it)
+    last_webhook_at: float | None  # when a Xero webhook event for it last arrived
 
     @property
     def needs_reauth(self) -> bool:

@@ -4,6 +4,7 @@ app under `aiohttp_client`. Tests hand fakes in through the factory; nothing pat
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from typing import Any, Awaitable, Callable
 
 import pytest
@@ -42,11 +43,16 @@ def emulator_config() -> EmulatorConfig:
 
 @pytest.fixture
 async def emulator(emulator_config, clock) -> EmulatorHandle:
-    app = create_emulator(emulator_config, clock=clock)
+    """The emulator, refusing (HTTP 400) any request whose parameters or headers Xero's OpenAPI description does
+    not declare: a request the spec refuses fails the test that made it, and is named at the end."""
+    app = create_emulator(replace(emulator_config, strict_requests=True), clock=clock)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
-    yield EmulatorHandle(server, app[EMULATOR])
+    handle = EmulatorHandle(server, app[EMULATOR])
+    yield handle
     await server.close()
+    violations = [f"{v.method} {v.path} {v.query}: {v.problems}" for v in handle.state.violations]
+    assert not violations, "requests Xero's spec refuses:\n" + "\n".join(violations[:10])
 
 
 @pytest.fixture(scope="session")

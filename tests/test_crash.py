@@ -19,7 +19,7 @@ SIZE = ["--orgs", "1", "--invoices", "12000", "--contacts", "1500", "--payments"
 def emulator():
     """One per test: each backend's run makes its own ~60 calls, and one emulator would count both against the
     tenant's minute limit (the daemon then rightly waits for the next minute)."""
-    emu = EmulatorProcess(*SIZE)
+    emu = EmulatorProcess("--strict-requests", *SIZE)
     yield emu
     emu.stop()
 

@@ -18,6 +18,7 @@ import pytest
 from daemon.core.settings import VARIABLES
 from daemon.ops.cli import main
 from daemon.xero.dates import json_date_ms
+from xero_emulator import EmulatorConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -202,3 +203,28 @@ async def test_export_all_into_a_folder_or_as_one_stream(synced, emulator, tmp_p
 
     assert await export("--org", synced.tenant_id, "--entity", "all", "--format", "csv") == 1
     assert "--entity all writes CSV only into a folder (--output DIR" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("emulator_config", [EmulatorConfig(orgs=1, auto_approve=True, precise_items=4)])
+async def test_unit_amounts_keep_their_four_decimals_into_the_store_and_export(synced, emulator, capsys):
+    """Xero rounds unit amounts to 2 decimals unless asked for unitdp=4: the sync asks, where the spec offers it."""
+    org = synced
+    exact = [i for i in emulator.state.records(org.tenant_id, "Items")
+             if round(i["SalesDetails"]["UnitPrice"], 2) != i["SalesDetails"]["UnitPrice"]]
+    assert len(exact) == 4
+    assert await export("--org", org.tenant_id, "--entity", "Items", "--format", "jsonl") == 0
+    stored = {json.loads(line)["xero_id"]: json.loads(line)["data"] for line in capsys.readouterr().out.splitlines()}
+    for item in exact:
+        assert stored[item["ItemID"]]["SalesDetails"]["UnitPrice"] == item["SalesDetails"]["UnitPrice"]
+    precise = [doc for doc in invoices(emulator, org).values()
+               if any(round(line["UnitAmount"], 2) != line["UnitAmount"] for line in doc["LineItems"])]
+    assert precise  # invoices that sell those items carry their 4-decimal unit prices
+    assert await export("--org", org.tenant_id, "--entity", "InvoiceLineItems", "--format", "jsonl") == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    got = {(row["invoice_id"], row["data"]["LineItemID"]): row["data"]["UnitAmount"] for row in lines}
+    for doc in precise:
+        for line in doc["LineItems"]:
+            assert got[(doc["InvoiceID"], line["LineItemID"])] == line["UnitAmount"]
+    for api_call in emulator.api_calls(org.tenant_id):
+        if api_call.path.rsplit("/", 1)[-1] in ("Invoices", "CreditNotes", "Overpayments", "Prepayments", "Items"):
+            assert api_call.query.get("unitdp") == "4", api_call

@@ -43,7 +43,8 @@ CHANNEL = "C_ALERTS"
 async def replicas(postgres_url: str, tmp_path, n: int, orgs: int, **extra: str):
     """The emulator with `orgs` orgs, a fake Slack, and `n` daemons on one database behind one PUBLIC_URL (the
     first daemon's, as a load balancer would give them)."""
-    emulator = EmulatorProcess("--orgs", str(orgs), "--invoices", "30", "--contacts", "10", "--payments", "10")
+    emulator = EmulatorProcess("--strict-requests", "--orgs", str(orgs), "--invoices", "30", "--contacts", "10",
+                               "--payments", "10")
     slack = await FakeSlack().start()
     # Slots a month apart: no org's own slot comes during the test, only the cycles the test makes due at once
     settings = {"DATABASE_URL": postgres_url, "SYNC_INTERVAL": str(30 * 86400), "SYNC_LEASE": str(LEASE),

@@ -106,3 +106,30 @@ async def test_any_signed_body_gets_a_clear_status_and_no_traceback(hooked, emul
     assert resp.status in (400, 413)
     await hooked.advance(10)
     assert emulator.api_calls() == [] and "Traceback" not in log_lines()
+
+
+async def test_status_says_when_the_last_webhook_arrived_and_what_webhooks_cover(hooked, emulator, daemon):
+    from daemon.slack.wording.status import status_reply
+    from tests.fakes.slack import Call
+
+    nz, uk = (t.tenant_id for t in emulator.state.tenants)
+
+    async def shown(which, of=None):
+        return Call("status", status_reply(await (of or hooked).service.status(which), 0).kwargs()).shown
+
+    assert "Last webhook: none yet. Xero sends them for Contacts and Invoices only; the rest is read by the hourly " \
+           "sync" in await shown(nz)
+    await hooked.advance(600)
+    body = payload(nz, 1, category="CONTACT")
+    assert (await post(hooked, body, sign(body))).status == 200
+    assert "Last webhook: Tue 24 Nov 2026, 10:10 PM NZDT. Xero sends them for Contacts and Invoices only" in \
+        await shown(nz)
+    assert "Last webhook: none yet." in await shown(uk)  # the event was for the other org
+    stranger = payload("00000000-0000-0000-0000-00000000dead", 1)
+    assert (await post(hooked, stranger, sign(stranger))).status == 200  # an org we do not know: nothing recorded
+    assert [o.last_webhook_at for o in await hooked.store.orgs.list()].count(None) == 1
+    # without XERO_WEBHOOK_KEY there are no webhooks: status says every entity is read by the hourly sync
+    await daemon.connect(emulator)
+    await daemon.advance(0)
+    assert "Last webhook: webhooks are not set up (XERO_WEBHOOK_KEY): every entity is read by the hourly sync" in \
+        await shown(nz, daemon)

@@ -26,18 +26,19 @@ class Entity:
 SETTINGS, CONTACTS = "accounting.settings.read", "accounting.contacts.read"
 INVOICES, PAYMENTS = "accounting.invoices.read", "accounting.payments.read"
 ARCHIVED = (("includeArchived", "true"),)
+EXACT = (("unitdp", "4"),)  # unit amounts to 4 decimals (Xero rounds them to 2 unless asked), where the spec offers it
 
 ENTITIES: dict[str, Entity] = {
     e.name: e
     for e in (
         Entity("Organisation", "OrganisationID", "OrganisationStatus", False, SETTINGS, list_key="Organisations"),
         Entity("Contacts", "ContactID", "ContactStatus", True, CONTACTS, params=ARCHIVED),
-        Entity("Invoices", "InvoiceID", "Status", True, INVOICES, params=ARCHIVED),
-        Entity("CreditNotes", "CreditNoteID", "Status", True, INVOICES),
+        Entity("Invoices", "InvoiceID", "Status", True, INVOICES, params=ARCHIVED + EXACT),
+        Entity("CreditNotes", "CreditNoteID", "Status", True, INVOICES, params=EXACT),
         Entity("Payments", "PaymentID", "Status", True, PAYMENTS),
-        Entity("Overpayments", "OverpaymentID", "Status", True, PAYMENTS),
-        Entity("Prepayments", "PrepaymentID", "Status", True, PAYMENTS),
-        Entity("Items", "ItemID", None, False, SETTINGS),
+        Entity("Overpayments", "OverpaymentID", "Status", True, PAYMENTS, params=EXACT),
+        Entity("Prepayments", "PrepaymentID", "Status", True, PAYMENTS, params=EXACT),
+        Entity("Items", "ItemID", None, False, SETTINGS, params=EXACT),
         Entity("Accounts", "AccountID", "Status", False, SETTINGS),
         Entity("TaxRates", "TaxType", "Status", False, SETTINGS),
         Entity("Currencies", "Code", None, False, SETTINGS),

@@ -139,8 +139,8 @@ class SyncService:
     async def status(self, query: str | None = None, *, orgs: list[Org] | None = None) -> list[OrgStatus]:
         orgs = orgs if orgs is not None else await self.resolve(query, many=True)
         orgs = [now for org in orgs if (now := await self._store.orgs.get(org.tenant_id)) is not None]
-        return [await build(self._store, org, running=self._syncing(org), overlap=self.settings.sync_overlap)
-                for org in orgs]
+        return [await build(self._store, org, running=self._syncing(org), overlap=self.settings.sync_overlap,
+                            webhooks=self.settings.xero_webhook_key is not None) for org in orgs]
 
     async def history(self, query: str | None, count: int = 10) -> tuple[Org, list[Run]]:
         org = await self.one(query)

@@ -21,6 +21,7 @@ class OrgStatus:
     records: dict[str, int]
     running: bool  # a sync runs now, here or in another process
     overlap: float = 86400  # SYNC_OVERLAP: SYNC FROM DATE is this long before the last successful sync began
+    webhooks: bool = False  # XERO_WEBHOOK_KEY is set: Xero's events for Contacts and Invoices start syncs
 
     @property
     def progress(self) -> Run | None:
@@ -34,7 +35,7 @@ class OrgStatus:
         return self.org.needs_reauth or (last is not None and last.outcome not in ("success", "running"))
 
 
-async def build(store, org: Org, *, running: bool, overlap: float) -> OrgStatus:
+async def build(store, org: Org, *, running: bool, overlap: float, webhooks: bool = False) -> OrgStatus:
     latest = await store.runs.latest(org.tenant_id)
     success = latest if latest and latest.outcome == "success" else await store.runs.latest(
         org.tenant_id, outcome="success")
@@ -42,4 +43,4 @@ async def build(store, org: Org, *, running: bool, overlap: float) -> OrgStatus:
     next_at = max(org.next_sync_at or 0, org.paused_until or 0) if scheduled and org.next_sync_at else None
     from_success = success is not None and org.sync_from == success.started_at - overlap
     return OrgStatus(org, latest, success, org.sync_from, org.sync_from is not None and not from_success,
-                     next_at, await store.records.counts(org.tenant_id), running, overlap)
+                     next_at, await store.records.counts(org.tenant_id), running, overlap, webhooks)

@@ -37,7 +37,7 @@ class WebhookInbox:
 
     async def accept(self, events: list[dict]) -> int:
         """Queue targeted syncs for new events; the number of events that were new and for a known org."""
-        queued = 0
+        queued, arrived = 0, set()
         for event in events:
             key = (event.get("tenantId"), event.get("resourceId"), event.get("eventDateUtc"), event.get("eventType"))
             entity = CATEGORIES.get(str(event.get("eventCategory")))
@@ -47,6 +47,7 @@ class WebhookInbox:
                 log.info("webhook.unknown_tenant", tenant_id=key[0])
                 continue
             now = self._clock.time()
+            arrived.add(key[0])
             if not await self._store.states.first_delivery(json.dumps(key), now + REMEMBER, now):
                 continue  # a redelivery (to this process or another)
             self._pending[key[0]].add(entity)
@@ -54,6 +55,8 @@ class WebhookInbox:
                 self._armed.add(key[0])
                 self._tasks.start(self._fire(key[0]), name=f"webhook:{key[0]}")
             queued += 1
+        for tenant_id in arrived:  # status says when each org's last webhook came
+            await self._store.orgs.update(tenant_id, self._clock.time(), last_webhook_at=self._clock.time())
         return queued
 
     async def _fire(self, tenant_id: str) -> None:

@@ -59,7 +59,8 @@ def _card(s, now: float, reauth: str | None) -> tuple[list[dict], str]:
     success = moment(s.last_success.finished_at if s.last_success else org.last_success_at, tz)
     pairs = [("Connection", f"{icon} {words}"), ("Next sync", _next_sync(s, now)),
              ("LAST ATTEMPTED SYNC", attempted), ("LAST SUCCESSFUL SYNC", success),
-             ("SYNC FROM DATE", since(s.sync_from, tz)), ("Records", _records(s.records))]
+             ("SYNC FROM DATE", since(s.sync_from, tz)), ("Records", _records(s.records)),
+             ("Last webhook", _webhook(s))]
     if org.last_error and s.attention:
         pairs.append(("Last error", escape(org.last_error)))
     zone = f"its time zone: {escape(tz)}" if tz else "its time zone: not known yet (UTC)"
@@ -101,6 +102,14 @@ def _buttons(s, reauth: str | None) -> list[dict]:
     if not s.org.enabled:
         buttons.append(button("Enable", ENABLE_ACTION, value=tenant))
     return buttons
+
+
+def _webhook(s) -> str:
+    """When Xero's last webhook for the org came; Xero sends them for Contacts and Invoices only."""
+    if not s.webhooks:
+        return "webhooks are not set up (XERO_WEBHOOK_KEY): every entity is read by the hourly sync"
+    last = moment(s.org.last_webhook_at, s.org.timezone, never="none yet")
+    return f"{last}. Xero sends them for Contacts and Invoices only; the rest is read by the hourly sync"
 
 
 def _next_sync(s, now: float) -> str:
