@@ -19,6 +19,7 @@ from clock import Clock, SystemClock
 from daemon.core.crypto import Secrets, load_or_create_key
 from daemon.core.keys import (
     CLOCK,
+    HOME,
     HTTP,
     METRICS,
     NOTIFIER,
@@ -39,7 +40,7 @@ from daemon.slack.client import web_client
 from daemon.slack.notifier import SlackNotifier
 from daemon.slack.outbox import Outbox
 from daemon.sync.engine import SyncEngine
-from daemon.sync.notifier import LogNotifier, Notifier
+from daemon.sync.notifier import LogNotifier, Notifier, Notifiers
 from daemon.sync.outcomes import Outcomes
 from daemon.sync.runs import SyncRuns
 from daemon.sync.scheduler import Scheduler
@@ -55,6 +56,7 @@ from handlers import health, oauth, webhooks
 from handlers import metrics as metrics_handler
 from handlers.slack import bolt, door
 from handlers.slack.commands import Ctx
+from handlers.slack.home import HomeTab
 from storage import Store
 
 log = structlog.get_logger(__name__)
@@ -74,9 +76,9 @@ def create_app(
     app[TASKS] = TaskGroup()
     app[SLACK_CLIENT] = slack_client or web_client(settings)
     app[SLACK_OUTBOX] = Outbox(app[SLACK_CLIENT], app[CLOCK], app[TASKS], metrics=app[METRICS])
-    app[NOTIFIER] = notifier or _notifier(app)
+    app[NOTIFIER] = Notifiers(notifier or _notifier(app))  # the Home tab joins it once the service is up
     app[SLACK_BOLT] = bolt.build_bolt(app[SLACK_CLIENT], settings.slack_signing_secret, lambda user: Ctx(
-        app[SERVICE], settings, app[CLOCK], app[TASKS], app[METRICS], user))
+        app[SERVICE], settings, app[CLOCK], app[TASKS], app[METRICS], user, app.get(HOME)))
     app.cleanup_ctx.extend([_store, _http, _slack_session, _tasks, _outbox,
                             lambda a: _service(a, pacer, retry), _scheduler])
     if settings.slack_app_token:
@@ -166,7 +168,10 @@ async def _service(app: web.Application, pacer: Pacer | None, retry: RetryPolicy
     parts = Parts(consent=consent, runs=runs, scheduler=scheduler, webhooks=WebhookInbox(store, runs, clock, tasks),
                   tokens=tokens, identity=identity, connection_test=ConnectionTest(store, tokens, identity, client),
                   notifier=notifier, metrics=metrics)
-    app[SERVICE] = SyncService(settings, store, clock, parts)
+    app[SERVICE] = service = SyncService(settings, store, clock, parts)
+    if app[SLACK_CLIENT].token:  # the Home tab is published with the bot token, and kept fresh on every change
+        app[HOME] = home = HomeTab(service, app[SLACK_CLIENT], settings, clock, tasks)
+        notifier.add(home)
     yield
 
 

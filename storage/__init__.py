@@ -12,6 +12,7 @@ from storage.alerts import Alerts
 from storage.cipher import Cipher
 from storage.db import Database, open_database
 from storage.grants import Grants
+from storage.home import HomeViews
 from storage.migrations import migrate
 from storage.orgs import Orgs
 from storage.records import Records
@@ -30,6 +31,7 @@ class Store:
         self.runs = Runs(db, self.owner)
         self.states = States(db, cipher)
         self.alerts = Alerts(db, self.owner)
+        self.home = HomeViews(db)
 
     @classmethod
     async def open(cls, url: str | Path, cipher: Cipher) -> "Store":

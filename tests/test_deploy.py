@@ -129,6 +129,16 @@ def test_the_manifests_and_the_readme_list_every_command_as_the_daemon_reads_it(
     readme = (DEPLOY.parent / "README.md").read_text()
     for name in ("slack-app-manifest.yaml", "slack-app-manifest.socket-mode.yaml"):
         hint = _manifest(name)["features"]["slash_commands"][0]["usage_hint"]
-        assert [part.strip() for part in hint.split("|")] == [c.usage for c in COMMANDS.values()], name
+        assert hint.split(" | ") == [c.usage for c in COMMANDS.values()], name
     for command in COMMANDS.values():
-        assert f"| `/xero {command.usage}` | {'admins' if command.admin else 'anyone'} |" in readme, command.usage
+        usage = command.usage.replace("|", "\\|")  # a table cell's | is escaped
+        assert f"| `/xero {usage}` | {'admins' if command.admin else 'anyone'} |" in readme, command.usage
+
+
+def test_both_manifests_declare_the_home_tab_and_its_event():
+    for name in ("slack-app-manifest.yaml", "slack-app-manifest.socket-mode.yaml"):
+        manifest = _manifest(name)
+        assert manifest["features"]["app_home"]["home_tab_enabled"] is True, name
+        assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"], name
+        assert manifest["settings"]["interactivity"]["is_enabled"] is True, name
+    assert _manifest("slack-app-manifest.yaml")["settings"]["event_subscriptions"]["request_url"] == EVENTS_URL

@@ -131,7 +131,7 @@ async def test_a_connection_test_during_a_sync_answers_and_changes_nothing(daemo
     sync = await held_sync(daemon, emulator, synced)
     before = await daemon.store.orgs.get(synced)
     [result] = await daemon.service.test(synced)  # at once, not queued behind the held sync
-    assert not result.reachable and "rate limited by Xero" in result.reason and "retry after 30 s" in result.reason
+    assert not result.reachable and "rate limited by Xero" in result.reason and "it allows calls again in 30 s" in result.reason
     after = await daemon.store.orgs.get(synced)
     assert (after.state, after.enabled, after.sync_from, after.grant_id) == (
         before.state, before.enabled, before.sync_from, before.grant_id)

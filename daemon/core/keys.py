@@ -30,3 +30,4 @@ SCHEDULER = web.AppKey("scheduler", "Scheduler")
 SLACK_CLIENT = web.AppKey("slack_client", "AsyncWebClient")  # the one Slack Web API client
 SLACK_OUTBOX = web.AppKey("slack_outbox", "Outbox")
 SLACK_BOLT = web.AppKey("slack_bolt", "AsyncApp")
+HOME = web.AppKey("home", "HomeTab")  # the app's Home tab (only with a bot token)

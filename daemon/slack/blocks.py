@@ -59,8 +59,10 @@ def actions(*elements: dict) -> dict:
 
 
 def button(label: str, action_id: str, *, value: str | None = None, url: str | None = None,
-           style: str | None = None) -> dict:
+           style: str | None = None, confirm: dict | None = None) -> dict:
     element: dict = {"type": "button", "text": {"type": "plain_text", "text": label}, "action_id": action_id}
+    if confirm is not None:
+        element["confirm"] = confirm
     if value is not None:
         element["value"] = value
     if url is not None:
@@ -68,6 +70,19 @@ def button(label: str, action_id: str, *, value: str | None = None, url: str | N
     if style is not None:
         element["style"] = style
     return element
+
+
+def confirm(title: str, text: str, yes: str, *, danger: bool = False) -> dict:
+    """Slack's own "are you sure?" dialog before a button's action is sent."""
+    dialog = {"title": plain(title, 100), "text": {"type": "mrkdwn", "text": _clip(text, 300)}, "confirm": plain(yes, 30),
+              "deny": plain("Cancel", 30)}
+    if danger:
+        dialog["style"] = "danger"
+    return dialog
+
+
+def plain(text: str, limit: int = 150) -> dict:
+    return {"type": "plain_text", "text": _clip(text, limit)}
 
 
 def escape(text: str) -> str:

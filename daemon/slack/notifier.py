@@ -129,7 +129,8 @@ class SlackNotifier:
 
     @_guarded
     async def audit(self, event: Audit) -> None:
-        log.info("audit", user=event.user, action=event.action, tenant_id=event.org.tenant_id, entity=event.entity)
+        log.info("audit", user=event.user, action=event.action, entity=event.entity,
+                 tenant_id=event.org.tenant_id if event.org else None)
         if event.run is not None and event.run.id in self._threaded:  # its alert's thread said who, and how it went
             return
         if self._audit:

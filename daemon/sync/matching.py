@@ -52,6 +52,7 @@ class Target:
     entity: str | None = None
     day: date | None = None
     count: int | None = None
+    every: bool = False  # `all` was said: every org
 
     @property
     def org(self):
@@ -59,11 +60,16 @@ class Target:
 
 
 def read_target(orgs: Sequence[O], text: str | None, *, many: bool = False, entity: bool = False,
-                day: bool = False, count: bool = False) -> Target:
+                day: bool = False, count: bool = False, every: bool = False) -> Target:
     """Read `[org] [entity] [date] [count]` (the parts a command takes), each as what it is: the org is the
     longest run of leading words that names one, and what follows must be an entity, a date or a count. An error
-    says which word is wrong and why (a word that is not a date is not taken for part of an org's name)."""
+    says which word is wrong and why (a word that is not a date is not taken for part of an org's name). With
+    `every`, the word `all` first means every org (an org whose name starts with "all" is named further)."""
     words = (text or "").split()
+    if every and words and words[0].lower() == "all":
+        if not orgs:
+            match_orgs(orgs, None)  # says none is connected
+        return Target(list(orgs), *_extras(words[1:], entity, day, count), every=True)
     errors: list[tuple[tuple[float, int], CommandError]] = []  # what was wrong, ranked by how telling it is
     for k in range(len(words), -1, -1):
         try:

@@ -21,10 +21,12 @@ class Audit:
 
     user: str | None
     action: str
-    org: Org
+    org: Org | None  # None: every org ("synced all")
     entity: str | None = None  # the one entity a sync or a reset was about
     since: float | None = None  # a reset's date (None: the whole history)
     run: Run | None = None  # a manual sync's result
+    runs: tuple[Run, ...] = ()  # "synced all": each org's run
+    left_out: int = 0  # "synced all": orgs left out (they need re-authorizing)
 
 
 class Notifier(Protocol):
@@ -68,10 +70,36 @@ class LogNotifier:
         return False
 
     async def audit(self, event: Audit) -> None:
-        log.info("audit", user=event.user, action=event.action, tenant_id=event.org.tenant_id, entity=event.entity)
+        log.info("audit", user=event.user, action=event.action, entity=event.entity,
+                 tenant_id=event.org.tenant_id if event.org else None)
 
     async def credentials_refused(self, error: str) -> None:
         log.error("alert.credentials_refused", error=error)
 
     async def credentials_accepted(self) -> None:
         log.debug("alert.credentials_accepted")
+
+
+class Notifiers:
+    """Several notifiers told the same things, in order (the alert channel, then the Home tab's refresh). A
+    notifier without a method is skipped for it; `retry_pressed` is true when any thread heard it."""
+
+    def __init__(self, *notifiers) -> None:
+        self._notifiers = list(notifiers)
+
+    def add(self, notifier) -> None:
+        self._notifiers.append(notifier)
+
+    @property
+    def members(self) -> list:
+        return list(self._notifiers)
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        targets = [getattr(n, name) for n in self._notifiers if hasattr(n, name)]
+
+        async def told(*args, **kwargs):
+            results = [await target(*args, **kwargs) for target in targets]
+            return any(results) if name == "retry_pressed" else None
+        return told

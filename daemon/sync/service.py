@@ -7,6 +7,7 @@ name prefix; may be left out with one org); bad input raises CommandError with a
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -14,7 +15,7 @@ import structlog
 
 from clock import Clock
 from daemon.core.entities import ENTITIES
-from daemon.core.errors import CommandError, XeroAuthError, XeroError
+from daemon.core.errors import CommandError, OrgGone, XeroAuthError, XeroError
 from daemon.core.metrics import Metrics
 from daemon.core.settings import Settings
 from daemon.core.zones import zone_of
@@ -27,6 +28,7 @@ from daemon.sync.webhooks import WebhookInbox
 from daemon.xero.connection_test import ConnectionTest, TestResult
 from daemon.xero.consent import ConnectResult, Consent
 from daemon.xero.identity import XeroIdentity
+from daemon.xero.pacing import Budget
 from daemon.xero.tokens import TokenManager
 from storage import Store
 from storage.orgs import Org
@@ -41,6 +43,16 @@ class ResetReport:
     running: bool  # a sync was running: it finishes with what it read, and the next one reads from the new date
     since: float | None  # what the next sync reads from (None: the whole history)
     entity: str | None  # the one entity reset (None: all)
+
+
+@dataclass(frozen=True)
+class HomePage:
+    """What the app's Home tab shows one person: every org's status, its API budget, and the links they may use."""
+
+    statuses: list[OrgStatus]
+    budgets: dict[str, Budget | None]  # calls left, as Xero last said (None: not known in this process yet)
+    reauth_links: dict[str, str]  # for the orgs that need re-authorizing (admins only)
+    connect_link: str | None  # "Connect another organisation" (admins only)
 
 
 @dataclass(frozen=True)
@@ -129,6 +141,29 @@ class SyncService:
             await self._parts.notifier.audit(Audit(user, "synced", report.org, entity=entity, run=report.run))
         return report
 
+    async def sync_all(self, *, user: str | None = None, entity: str | None = None) -> tuple[list[RunReport], list[Org]]:
+        """Sync every connected org now (one entity of each, or all), as many at once as SYNC_CONCURRENCY allows
+        (Xero's limits pace the calls); orgs that need re-authorizing are left out. The reports, and the orgs left
+        out. One line on the audit trail."""
+        orgs = await self._store.orgs.list()
+        if not orgs:
+            raise CommandError("No Xero organisation is connected yet. An admin can connect one with `/xero auth`.")
+        ready, waiting = [o for o in orgs if not o.needs_reauth], [o for o in orgs if o.needs_reauth]
+        places = asyncio.Semaphore(self.settings.sync_concurrency)
+        only = frozenset([entity]) if entity else None
+
+        async def one(org: Org) -> RunReport | None:
+            async with places:
+                try:
+                    return await self._parts.runs.sync(org.tenant_id, "manual", only=only, by=user)
+                except OrgGone:
+                    return None  # deleted meanwhile
+
+        reports = [r for r in await asyncio.gather(*(one(o) for o in ready)) if r is not None]
+        await self._parts.notifier.audit(Audit(user, "synced all", None, entity=entity,
+                                               runs=tuple(r.run for r in reports), left_out=len(waiting)))
+        return reports, waiting
+
     async def retry(self, tenant_id: str, user: str) -> RunReport:
         """"Retry now" on an alert: the alert's thread hears who pressed it, then the outcome (a repeat, or the
         recovery); with no alert open any more, it is a manual sync like any other."""
@@ -141,6 +176,21 @@ class SyncService:
         orgs = [now for org in orgs if (now := await self._store.orgs.get(org.tenant_id)) is not None]
         return [await build(self._store, org, running=self._syncing(org), overlap=self.settings.sync_overlap,
                             webhooks=self.settings.xero_webhook_key is not None) for org in orgs]
+
+    async def home(self, user: str, *, admin: bool) -> HomePage:
+        """The Home tab for one person (admins get the links to connect and re-authorize)."""
+        statuses = await self.status(orgs=await self._store.orgs.list())
+        budgets = {s.org.tenant_id: self._parts.connection_test.budget(s.org.tenant_id) for s in statuses}
+        links = {s.org.tenant_id: self.reauth_link(s.org.tenant_id) for s in statuses
+                 if admin and s.org.needs_reauth}
+        return HomePage(statuses, budgets, links, self.connect_link(user) if admin else None)
+
+    async def home_opened(self, user: str) -> None:
+        await self._store.home.opened(user, self._clock.time())
+
+    async def home_viewers(self, within: float = 30 * 86400) -> list[str]:
+        """Who opened the Home tab recently (their tab is republished when something changes)."""
+        return await self._store.home.viewers(self._clock.time() - within)
 
     async def history(self, query: str | None, count: int = 10) -> tuple[Org, list[Run]]:
         org = await self.one(query)

@@ -39,6 +39,10 @@ class ConnectionTest:
         self._identity = identity
         self._client = client
 
+    def budget(self, tenant_id: str) -> Budget | None:
+        """What Xero last said of the org's API budget (None: no call this process made has told us yet)."""
+        return self._client.pacer.budgets.get(tenant_id)
+
     async def check(self, org: Org) -> TestResult:
         budget = self._client.pacer.budgets[org.tenant_id]
         if org.grant_id is None:
@@ -54,7 +58,7 @@ class ConnectionTest:
         except XeroAuthError as err:
             return TestResult(org, False, AUTH_REASONS.get(err.reason, str(err)), scopes, budget, needs_person=True)
         except XeroRateLimited as err:
-            reason = f"rate limited by Xero ({err.problem} limit; retry after {int(err.retry_after)} s)"
+            reason = f"rate limited by Xero (its {err.problem} limit; it allows calls again in {_wait(err.retry_after)})"
             return TestResult(org, False, reason, scopes, budget)
         except XeroTransientError as err:
             return TestResult(org, False, f"Xero is unreachable or down: {err}", scopes, budget)
@@ -67,3 +71,12 @@ class ConnectionTest:
 def _scopes(token: str) -> list[str]:
     scope = token_claims(token).get("scope", [])
     return sorted(scope.split() if isinstance(scope, str) else scope)
+
+
+def _wait(seconds: float) -> str:
+    """How long Xero asks us to wait, in words: `45 s`, `12 min`, `22 h`."""
+    if seconds < 120:
+        return f"{int(seconds)} s"
+    if seconds < 2 * 3600:
+        return f"{round(seconds / 60)} min"
+    return f"{round(seconds / 3600)} h"

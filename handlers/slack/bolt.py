@@ -17,7 +17,8 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.web.async_client import AsyncWebClient
 
 from daemon.slack.blocks import CANCEL_DELETE_ACTION, DELETE_ACTION, ENABLE_ACTION, RETRY_ACTION, SYNC_ACTION
-from handlers.slack import actions, commands
+from daemon.slack.wording.home import HOME_ACTIONS, RESET_MODAL
+from handlers.slack import actions, commands, home
 
 COMMAND = re.compile(r"^/xero[\w-]*$")  # /xero, or a deployment's variant such as /xero-staging
 
@@ -78,3 +79,22 @@ def _register(bolt: AsyncApp, make_ctx) -> None:
     bolt.action(CANCEL_DELETE_ACTION)(listener(actions.cancel_delete))
     for action_id in actions.URL_ACTIONS:
         bolt.action(action_id)(listener(actions.link_clicked))
+
+    # The Home tab: published when opened; its buttons; the Reset modal (validated before its ack, which is how a
+    # modal shows an error next to the field).
+    @bolt.event("app_home_opened")
+    async def home_opened(event) -> None:
+        ctx = make_ctx(event.get("user", ""))
+        ctx.tasks.start(home.opened(ctx, event), name="slack:home_opened")
+
+    async def on_home_action(ack, body, action) -> None:
+        await ack()
+        ctx = make_ctx((body.get("user") or {}).get("id", ""))
+        ctx.tasks.start(home.pressed(ctx, action, body), name=f"slack:{action.get('action_id')}")
+
+    for action_id in HOME_ACTIONS:
+        bolt.action(action_id)(on_home_action)
+
+    @bolt.view(RESET_MODAL)
+    async def reset_submitted(ack, body, view) -> None:
+        await home.reset_submitted(make_ctx((body.get("user") or {}).get("id", "")), view, ack)

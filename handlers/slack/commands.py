@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 import structlog
 
@@ -45,6 +45,7 @@ class Ctx:
     tasks: TaskGroup
     metrics: Metrics | None
     user: str
+    home: Any = None  # handlers/slack/home.py HomeTab (None without a bot token)
 
     def count(self, command: str, outcome: str) -> None:
         if self.metrics is not None:
@@ -86,6 +87,9 @@ async def _test(ctx: Ctx, target: Target) -> Reply:
 
 
 async def _sync(ctx: Ctx, target: Target) -> Reply:
+    if target.every:
+        reports, left_out = await ctx.service.sync_all(user=ctx.user, entity=target.entity)
+        return replies.sync_all_reply(reports, left_out)
     report = await ctx.service.sync(target.org.tenant_id, user=ctx.user, entity=target.entity)
     link = ctx.service.reauth_link(report.org.tenant_id) if report.run.outcome == "auth_failed" else None
     return replies.sync_reply(report, link)
@@ -124,8 +128,10 @@ COMMANDS = {c.name: c for c in [
     Command("auth", "auth", "connect Xero organisations (a sign-in button, for you only)", True, _auth, takes=None),
     Command("test", "test [org]", "test the connection: reachable, scopes, API budget left", False, _test,
             {"many": True}, lambda t: replies.testing(t.orgs)),
-    Command("sync", "sync [org] [entity]", "sync now (everything, or one entity) and report what changed", True,
-            _sync, {"entity": True}, lambda t: replies.sync_started(t.org, t.entity)),
+    Command("sync", "sync [org|all] [entity]", "sync now (everything, or one entity; `all`: every organisation) and "
+            "report what changed", True, _sync, {"entity": True, "every": True},
+            lambda t: replies.sync_all_started(sum(not o.needs_reauth for o in t.orgs), t.entity) if t.every
+            else replies.sync_started(t.org, t.entity)),
     Command("status", "status [org]", "connection, last syncs, SYNC FROM DATE, records held, progress", False,
             _status, {"many": True}),
     Command("history", "history [org] [N]", f"the last N syncs (default {HISTORY_RUNS}): who, outcome, changes",

@@ -43,6 +43,13 @@ class Call:
     def thread_ts(self) -> str | None:
         return self.body.get("thread_ts")
 
+    @property
+    def view(self) -> "Call":
+        """A views.publish / views.open call's view, as a message (its blocks read as `shown` reads them)."""
+        view = self.body.get("view") or {}
+        view = json.loads(view) if isinstance(view, str) else view
+        return Call("view", {"blocks": view.get("blocks") or [], "text": "", **view}, self.at)
+
     def buttons(self) -> list[dict]:
         return [e for b in self.blocks if b.get("type") == "actions" for e in b["elements"]]
 
@@ -102,16 +109,21 @@ class FakeSlack:
     def __post_init__(self) -> None:
         self._ts = itertools.count(1)
         self._arrived = asyncio.Event()
+        self._sockets: list[web.WebSocketResponse] = []  # Socket Mode connections the daemon opened
+        self.socket_acks: dict[str, dict] = {}  # envelope id -> what the daemon acknowledged it with
 
     async def start(self) -> "FakeSlack":
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
         app.router.add_post("/response/{tag}", self._response)
+        app.router.add_get("/socket", self._socket)
         self.server = TestServer(app, host="127.0.0.1")
         await self.server.start_server()
         return self
 
     async def close(self) -> None:
+        for ws in self._sockets:
+            await ws.close()
         if self.server is not None:
             await self.server.close()
 
@@ -141,6 +153,10 @@ class FakeSlack:
     @property
     def posts(self) -> list[Call]:
         return [c for c in self.calls if c.method == "chat.postMessage"]
+
+    def published(self, user: str | None = None) -> list[Call]:
+        """Home tabs published (for one user)."""
+        return [c for c in self.calls if c.method == "views.publish" and (user is None or c.body.get("user_id") == user)]
 
     @property
     def updates(self) -> list[Call]:
@@ -190,6 +206,11 @@ class FakeSlack:
             answer.update(channel=body.get("channel"), ts=call.ts, message={"text": body.get("text")})
         elif method == "chat.update":
             answer.update(channel=body.get("channel"), ts=body.get("ts"), text=body.get("text"))
+        elif method in ("views.publish", "views.open"):
+            view = body.get("view")
+            answer.update(view={**(json.loads(view) if isinstance(view, str) else view or {}), "id": "V_FAKE"})
+        elif method == "apps.connections.open":
+            answer.update(url=self.url.replace("http://", "ws://") + "/socket")
         elif method == "auth.test":
             answer.update(team_id="T_FAKE", user_id="U_BOT", bot_id="B_BOT", team="Fake")
         self._record(call, self.calls)
@@ -204,6 +225,32 @@ class FakeSlack:
         if failure.status == 429:
             return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers=headers)
         return web.Response(status=failure.status, text="Slack is having a bad day", headers=headers)
+
+    async def socket_send(self, kind: str, payload: dict, timeout: float = 10.0) -> dict:
+        """Deliver an envelope over Socket Mode (`events_api`, `interactive`, `slash_commands`) once the daemon is
+        connected; what the daemon acknowledged it with."""
+        await self.wait_for(lambda s: [w for w in s._sockets if not w.closed], "a Socket Mode connection", timeout)
+        envelope = uuid.uuid4().hex
+        ws = [w for w in self._sockets if not w.closed][-1]
+        await ws.send_json({"envelope_id": envelope, "type": kind, "payload": payload,
+                            "accepts_response_payload": kind != "events_api", "retry_attempt": 0,
+                            "retry_reason": ""})
+        return await self.wait_for(lambda s: s.socket_acks.get(envelope), f"the ack of {kind}", timeout)
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        self._arrived.set()
+        await ws.send_json({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A_XERO"},
+                            "debug_info": {"host": "fake"}})
+        async for message in ws:
+            if message.type.name == "TEXT":
+                data = json.loads(message.data)
+                if "envelope_id" in data:
+                    self.socket_acks[data["envelope_id"]] = data
+                    self._arrived.set()
+        return ws
 
     async def _response(self, request: web.Request) -> web.Response:
         call = Call("response", await _body(request), self._now(), tag=request.match_info["tag"])

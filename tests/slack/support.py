@@ -18,14 +18,15 @@ ADMIN, MEMBER = "U_ADMIN", "U_MEMBER"
 CHANNEL = "C_ALERTS"
 
 
-def signed_headers(body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:
+def signed_headers(body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None,
+                   content_type: str = "application/x-www-form-urlencoded") -> dict[str, str]:
     """Slack's v0 signature: HMAC-SHA256 of `v0:{timestamp}:{body}`. Bolt checks the timestamp against the
     real time, so tests sign with it."""
     ts = str(int(time.time()) if timestamp is None else timestamp)
     return {
         "X-Slack-Request-Timestamp": ts,
         "X-Slack-Signature": SignatureVerifier(secret).generate_signature(timestamp=ts, body=body),
-        "Content-Type": "application/x-www-form-urlencoded",
+        "Content-Type": content_type,
     }
 
 
@@ -50,6 +51,34 @@ def action_body(action_id: str, *, user: str, response_url: str, value: str | No
                "trigger_id": "1.2.3", "response_url": response_url, "actions": [action],
                "container": {"type": "message", "message_ts": "1700000000.000001", "channel_id": CHANNEL},
                "channel": {"id": CHANNEL, "name": "alerts"}}
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def event_body(event: dict) -> str:
+    """An Events API delivery (JSON), as Slack sends it."""
+    return json.dumps({"token": "legacy", "team_id": "T_FAKE", "api_app_id": "A_XERO", "event": event,
+                       "type": "event_callback", "event_id": "Ev" + str(abs(hash(json.dumps(event))))[:8],
+                       "event_time": 1700000000,
+                       "authorizations": [{"team_id": "T_FAKE", "user_id": "U_BOT", "is_bot": True}]})
+
+
+def home_action_body(action_id: str, *, user: str, value: str | None = None) -> str:
+    """A button pressed on the Home tab: a block action from a view, with no response_url."""
+    action = {"type": "button", "action_id": action_id, "block_id": "b1", "action_ts": "1700000000.1",
+              "text": {"type": "plain_text", "text": action_id}, **({"value": value} if value is not None else {})}
+    payload = {"type": "block_actions", "user": {"id": user, "username": user.lower(), "team_id": "T_FAKE"},
+               "team": {"id": "T_FAKE", "domain": "fake"}, "api_app_id": "A_XERO", "token": "legacy",
+               "trigger_id": "trigger.1", "actions": [action],
+               "container": {"type": "view", "view_id": "V_FAKE"}, "view": {"id": "V_FAKE", "type": "home"}}
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def view_submission_body(callback_id: str, *, user: str, metadata: str, values: dict) -> str:
+    payload = {"type": "view_submission", "user": {"id": user, "username": user.lower(), "team_id": "T_FAKE"},
+               "team": {"id": "T_FAKE", "domain": "fake"}, "api_app_id": "A_XERO", "token": "legacy",
+               "trigger_id": "trigger.2",
+               "view": {"id": "V_MODAL", "type": "modal", "callback_id": callback_id, "private_metadata": metadata,
+                        "state": {"values": values}}}
     return urlencode({"payload": json.dumps(payload)})
 
 

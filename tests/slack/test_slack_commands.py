@@ -52,7 +52,7 @@ async def test_help_in_any_case_is_help_and_an_unknown_word_is_named_clipped(dae
     for text in ("help", "HELP", "Help", "", "  help  "):
         answer = await acked(daemon, slack, text, user=MEMBER)
         assert "I don't know" not in answer.fallback, text
-        for usage in ("/xero status [org]", "/xero sync [org] [entity]", "/xero reset [org] [entity] [YYYY-MM-DD]",
+        for usage in ("/xero status [org]", "/xero sync [org|all] [entity]", "/xero reset [org] [entity] [YYYY-MM-DD]",
                       "/xero history [org] [N]"):
             assert usage in answer.fallback and usage in answer.shown, (text, usage)
     unknown = await acked(daemon, slack, "frobnicate now", user=MEMBER)

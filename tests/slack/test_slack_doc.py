@@ -17,7 +17,8 @@ import pytest
 
 from daemon.xero.client import RetryPolicy
 from tests.fakes.slack import Call, read
-from tests.slack.support import MEMBER, acked, click, command, reply
+from tests.slack.support import ADMIN, MEMBER, acked, click, command, home_action_body, post_signed, reply
+from tests.slack.test_slack_home import open_home, press
 from tests.support import follow_consent
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "slack.md"
@@ -66,6 +67,16 @@ class Page:
             body.append(f"<details><summary>Block Kit JSON</summary>\n\n```json\n{blocks}\n```\n\n</details>\n")
         self.parts.append("\n".join(body))
 
+    def add_view(self, title: str, call: Call, note: str = "") -> None:
+        """A Home tab or a modal: no notification text, only its blocks."""
+        view = call.view
+        body = [f"### {title}\n"] + ([note + "\n"] if note else [])
+        body.append("As laid out:\n\n```text\n" + _links(_laid_out(view.blocks)) + "\n```\n")
+        shown = {k: v for k, v in view.body.items() if k not in ("text", "id")}
+        blocks = _links(json.dumps(shown, indent=1, ensure_ascii=False))
+        body.append(f"<details><summary>Block Kit JSON</summary>\n\n```json\n{blocks}\n```\n\n</details>\n")
+        self.parts.append("\n".join(body))
+
     def text(self) -> str:
         return "\n".join(self.parts).rstrip() + "\n"
 
@@ -96,6 +107,10 @@ def _laid_out(blocks: list[dict]) -> str:
             lines += ["    " + _mrkdwn(e.get("text", "")) for e in block["elements"]]
         elif kind == "actions":
             lines.append("  ".join(f"[{e['text']['text']}]" for e in block["elements"]))
+        elif kind == "input":
+            element = block["element"]
+            hint = f" ({block['hint']['text']})" if block.get("hint") else ""
+            lines.append(f"{block['label']['text']}: <{element['type']}>{hint}")
     return "\n".join(lines)
 
 
@@ -156,6 +171,7 @@ async def test_docs_slack_md_is_what_the_daemon_sends(make_daemon, emulator, sla
     page.add("`/xero reset [org]`", await reply(daemon, slack, "reset demo company (nz)"))
     page.add("A reset date in the future where the organisation is",
              await reply(daemon, slack, "reset demo company (uk) 2026-11-25"))
+    page.add("`/xero sync all`", await reply(daemon, slack, "sync all"))
     page.add("`/xero disable [org]`", await reply(daemon, slack, "disable demo company (uk)"))
     page.add("`/xero enable [org]`", await reply(daemon, slack, "enable demo company (uk)"))
     await daemon.flush()
@@ -216,6 +232,20 @@ async def test_docs_slack_md_is_what_the_daemon_sends(make_daemon, emulator, sla
     await daemon.finish(daemon.service.sync(nz))
     await daemon.flush()
     paused_posts = channel.new()
+
+    page.heading("The Home tab", "The app's Home tab is the integration page: published when someone opens it, "
+                                 "redrawn when an organisation's state changes. Admins (SLACK_ADMIN_USERS) get the "
+                                 "buttons; everyone else reads the page. Here with the organisation left after the "
+                                 "deletion above, paused.")
+    page.add_view("What an admin sees", await open_home(daemon, slack, ADMIN))
+    page.add_view("What everyone else sees", await open_home(daemon, slack, MEMBER))
+    opened = len([c for c in slack.calls if c.method == "views.open"])
+    await post_signed(daemon, home_action_body("home_reset", user=ADMIN, value=nz))
+    await daemon.settled()
+    modal = (await slack.wait_for(lambda s: [c for c in s.calls if c.method == "views.open"][opened:], "modal"))[0]
+    page.add_view("Reset… on a card: the Reset window", modal)
+    synced = await press(daemon, slack, "home_test", nz)
+    page.add_view("After pressing Test connection: the outcome at the top", synced)
 
     page.heading("In the alert channel", "Everyone in `SLACK_ALERT_CHANNEL` sees these. One alert per failure "
                                          "episode per organisation; what follows goes in its thread, and the alert "

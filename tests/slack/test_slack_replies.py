@@ -277,3 +277,33 @@ async def test_sync_from_date_is_what_the_next_sync_asks_xero_for(daemon, emulat
     await reply(daemon, slack, f"sync {NZ}")
     assert all("If-Modified-Since" not in c.headers for c in emulator.api_calls(tenant))
 
+
+
+@pytest.mark.parametrize("emulator_config", [EmulatorConfig(orgs=3, auto_approve=True)])
+async def test_sync_all_runs_every_connected_org_within_the_concurrency_and_says_it_once(
+        make_daemon, settings, emulator, slack):
+    daemon = await make_daemon(settings_=replace(settings, sync_concurrency=1))
+    tenants = await connected(daemon, emulator, slack)
+    names = [emulator.state.org(t).name for t in tenants]
+    emulator.state.disconnect_tenant(tenants[2])
+    await daemon.finish(daemon.service.sync(tenants[2]))  # it needs re-authorizing now
+    await daemon.flush()
+    slack.calls.clear()
+    emulator.state.clear_calls()
+    sent = await command(daemon, slack, "sync all invoices")
+    assert (await sent.acked()).fallback == (":arrows_counterclockwise: Syncing Invoices of all 2 organisations now; "
+                                             "I'll reply here when every one has finished.")
+    answer = await slack.response(sent.tag)
+    assert answer.fallback.startswith(":arrows_counterclockwise: 2 organisations synced (2 succeeded): nothing "
+                                      "changed; 1 left out: it needs re-authorizing.")
+    assert f"• {names[2]} needs re-authorizing (`/xero status` has its button)" in answer.fallback
+    calls = [(c.tenant_id, c.path.rsplit("/", 1)[-1]) for c in emulator.api_calls()]
+    assert {entity for _, entity in calls} == {"Invoices"} and {t for t, _ in calls} == set(tenants[:2])
+    order = [t for t, _ in calls]
+    assert order == sorted(order, key=order.index)  # one org after the other: SYNC_CONCURRENCY is 1
+    await daemon.flush()
+    [audit] = [p.fallback for p in slack.posts if p.thread_ts is None]
+    assert audit == (f":arrows_counterclockwise: <@{ADMIN}> synced Invoices of every organisation: 2 organisations "
+                     "synced (2 succeeded): nothing changed; 1 left out: it needs re-authorizing.")
+    refused = await acked(daemon, slack, "sync all", user=MEMBER)
+    assert "Only admins can run `/xero sync`" in refused.fallback

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from daemon.slack.blocks import (REAUTH_ACTION, RETRY_ACTION, Reply, actions, button, context, day_from, escape,
                                  fields, moment, section)
-from daemon.slack.wording.runs import OUTCOMES, changes, per_entity, took
+from daemon.slack.wording.runs import OUTCOMES, all_summary, changes, per_entity, took
 from storage.alerts import Episode
 from storage.orgs import Org
 
@@ -101,8 +101,11 @@ AUDIT = {"reset": ":rewind:", "disabled": ":double_vertical_bar:", "enabled": ":
 def audit(event) -> Reply:
     """One line for the audit trail: who, what, which org (and a manual sync's result)."""
     who = f"<@{escape(event.user)}>" if event.user else "Someone"
-    org = f"*{escape(event.org.name)}*"
     part = f"{escape(event.entity)} of " if event.entity else ""
+    if event.org is None:  # every org at once
+        what = f"synced {part}every organisation: {all_summary(event.runs, event.left_out)}"
+        return _note(f"{AUDIT['synced']} {who} {what}.")
+    org = f"*{escape(event.org.name)}*"
     if event.action == "reset":
         start = day_from(event.since, event.org.timezone)
         what = f"reset {part}{org} to read from {start}" if part else f"reset SYNC FROM DATE of {org} to {start}"

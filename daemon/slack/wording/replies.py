@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from daemon.slack.blocks import (CANCEL_DELETE_ACTION, CONNECT_ACTION, DELETE_ACTION, REAUTH_ACTION, Reply, actions,
                                  button, context, escape, day_from, header, moment, section)
-from daemon.slack.wording.runs import calls, changes, summary, took
+from daemon.slack.wording.runs import OUTCOMES, all_summary, calls, changes, summary, took
 
 
 def help_reply(commands, unknown: str | None = None) -> Reply:
@@ -81,6 +81,24 @@ def sync_reply(report, reauth_link: str | None = None) -> Reply:
     if reauth_link:
         blocks.append(actions(button("Re-authorize Xero", REAUTH_ACTION, url=reauth_link, style="primary")))
     return Reply("\n".join([head, *notes]), blocks)
+
+
+def sync_all_started(count: int, entity: str | None) -> str:
+    what = f"{escape(entity)} of " if entity else ""
+    return (f":arrows_counterclockwise: Syncing {what}all {count} organisation{'s' if count != 1 else ''} now; "
+            "I'll reply here when every one has finished.")
+
+
+def sync_all_reply(reports, left_out: list) -> Reply:
+    """One summary for "sync all": the totals, then each org that did not succeed, with its error."""
+    runs = [r.run for r in reports]
+    head = f":arrows_counterclockwise: {all_summary(runs, len(left_out))}."
+    problems = [f"• *{escape(r.org.name)}* {OUTCOMES.get(r.run.outcome, r.run.outcome)}: "
+                f"{escape(r.run.error or 'no reason given')}" for r in reports if r.run.outcome != "success"]
+    problems += [f"• *{escape(o.name)}* needs re-authorizing (`/xero status` has its button)" for o in left_out]
+    shown = problems[:20] + ([f"… and {len(problems) - 20} more"] if len(problems) > 20 else [])
+    blocks = [section(head)] + ([section("\n".join(shown))] if shown else [])
+    return Reply("\n".join([head, *shown]), blocks)
 
 
 def reset_reply(report) -> Reply:

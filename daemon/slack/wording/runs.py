@@ -64,3 +64,18 @@ def progress(run) -> str:
     pages = (f"{step.pages:,} of {step.page_count:,} pages read" if step.page_count
              else f"{step.pages:,} page{'s' if step.pages != 1 else ''} read")
     return f"Syncing now: {entity}, {pages}; {total:,} records read so far."
+
+
+def all_summary(runs, left_out: int) -> str:
+    """Several orgs synced at once ("sync all"), in one sentence: how many, how they ended, what changed."""
+    ended: dict[str, int] = {}
+    for run in runs:
+        ended[run.outcome] = ended.get(run.outcome, 0) + 1
+    outcomes = ", ".join(f"{n} {OUTCOMES.get(outcome, outcome).split(':')[0]}" for outcome, n in
+                         sorted(ended.items(), key=lambda pair: (pair[0] != "success", pair[0])))
+    total = sum(sum(run.changed.values()) for run in runs)
+    changed = f"{total:,} record{'s' if total != 1 else ''} changed" if total else "nothing changed"
+    count = f"{len(runs)} organisation{'s' if len(runs) != 1 else ''}"
+    skipped = (f"; {left_out} left out: {'it needs' if left_out == 1 else 'they need'} re-authorizing"
+               if left_out else "")
+    return f"{count} synced ({outcomes or 'none'}): {changed}{skipped}"

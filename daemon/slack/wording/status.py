@@ -20,10 +20,10 @@ TEXT_CHARS = 39_000  # the plain-text fallback stays under Slack's 40,000
 
 def status_reply(statuses, now: float, reauth_links: dict[str, str] | None = None) -> Reply:
     links = reauth_links or {}
-    ordered = sorted(statuses, key=lambda s: (not s.attention, not s.org.needs_reauth, s.org.name.lower()))
+    ordered = in_order(statuses)
     cards = ordered if len(ordered) <= CARDS else [s for s in ordered if s.attention][:ATTENTION_CARDS]
     rest = ordered[len(cards):]  # the cards are the first of `ordered`
-    head = _summary(ordered)
+    head = summary(ordered)
     blocks, texts = [header("Xero sync status"), section(head)], [head]
     for status in cards:
         card, text = _card(status, now, links.get(status.org.tenant_id))
@@ -31,14 +31,19 @@ def status_reply(statuses, now: float, reauth_links: dict[str, str] | None = Non
         texts.append(text)
     if rest:
         blocks.append(divider())
-        blocks += _compact(rest, now, MAX_BLOCKS - len(blocks) - 1)
+        blocks += compact(rest, now, MAX_BLOCKS - len(blocks) - 1)
         blocks.append(context("`/xero status <org>` shows one organisation in full, with its buttons."))
         texts += [_line(s, now) for s in rest]
     text = "\n\n".join(texts)
     return Reply(text if len(text) <= TEXT_CHARS else text[:TEXT_CHARS] + "\n…", blocks)
 
 
-def _summary(statuses) -> str:
+def in_order(statuses) -> list:
+    """Those needing a person first, then those whose last sync did not succeed, then the rest, by name."""
+    return sorted(statuses, key=lambda s: (not s.attention, not s.org.needs_reauth, s.org.name.lower()))
+
+
+def summary(statuses) -> str:
     counts: dict[str, int] = {}
     for s in statuses:
         counts[s.org.connection] = counts.get(s.org.connection, 0) + 1
@@ -52,6 +57,20 @@ def _summary(statuses) -> str:
 
 
 def _card(s, now: float, reauth: str | None) -> tuple[list[dict], str]:
+    org = s.org
+    pairs, about = card_fields(s, now), card_about(s)
+    blocks = [section(f"*{escape(org.name)}*"), fields(pairs), context(" · ".join(about))]
+    buttons = _buttons(s, reauth)
+    if buttons:
+        blocks.append(actions(*buttons))
+    words = CONNECTIONS[org.connection][1]
+    text = "\n".join([f"{escape(org.name)}: {words}"] + [f"{label}: {value}" for label, value in pairs] + about)
+    return blocks, text
+
+
+def card_fields(s, now: float) -> list[tuple[str, str]]:
+    """An org as the integration page shows it: connection, next sync, LAST ATTEMPTED / LAST SUCCESSFUL SYNC,
+    SYNC FROM DATE, records, webhooks, and the last error when it matters."""
     org, tz = s.org, s.org.timezone
     icon, words = CONNECTIONS[org.connection]
     last = s.last_run
@@ -63,16 +82,18 @@ def _card(s, now: float, reauth: str | None) -> tuple[list[dict], str]:
              ("Last webhook", _webhook(s))]
     if org.last_error and s.attention:
         pairs.append(("Last error", escape(org.last_error)))
+    return pairs
+
+
+def card_about(s) -> list[str]:
+    """The small print under a card: progress while syncing, the tenant id, the org's zone, SYNC FROM DATE's
+    meaning."""
+    tz = s.org.timezone
     zone = f"its time zone: {escape(tz)}" if tz else "its time zone: not known yet (UTC)"
-    about = [f"`{escape(org.tenant_id)}`", zone, _from_means(s)]
+    about = [f"`{escape(s.org.tenant_id)}`", zone, _from_means(s)]
     if s.progress:
         about.insert(0, progress(s.progress))
-    blocks = [section(f"*{escape(org.name)}*"), fields(pairs), context(" · ".join(about))]
-    buttons = _buttons(s, reauth)
-    if buttons:
-        blocks.append(actions(*buttons))
-    text = "\n".join([f"{escape(org.name)}: {words}"] + [f"{label}: {value}" for label, value in pairs] + about)
-    return blocks, text
+    return about
 
 
 def _from_means(s) -> str:
@@ -140,7 +161,7 @@ def _line(s, now: float) -> str:
             f" next sync {_next_sync(s, now)}")
 
 
-def _compact(statuses, now: float, room: int) -> list[dict]:
+def compact(statuses, now: float, room: int) -> list[dict]:
     """One line per org, packed into as few sections as Slack allows, within `room` blocks."""
     blocks, chunk = [], ""
     for shown, line in enumerate(_line(s, now) for s in statuses):
