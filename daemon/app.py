@@ -166,7 +166,8 @@ async def _service(app: web.Application, pacer: Pacer | None, retry: RetryPolicy
     app[SCHEDULER] = scheduler = Scheduler(store, runs, clock, tasks, interval=settings.sync_interval,
                                            concurrency=settings.sync_concurrency, lease=settings.sync_lease)
     parts = Parts(consent=consent, runs=runs, scheduler=scheduler, webhooks=WebhookInbox(store, runs, clock, tasks),
-                  tokens=tokens, identity=identity, connection_test=ConnectionTest(store, tokens, identity, client),
+                  tokens=tokens, identity=identity, connection_test=ConnectionTest(store, tokens, identity, client,
+                                                                 entities=settings.sync_entities),
                   notifier=notifier, metrics=metrics)
     app[SERVICE] = service = SyncService(settings, store, clock, parts)
     if app[SLACK_CLIENT].token:  # the Home tab is published with the bot token, and kept fresh on every change

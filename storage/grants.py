@@ -49,6 +49,11 @@ class Grants:
         row = await self._db.fetchone("SELECT * FROM grants WHERE id = ?", (grant_id,))
         return self._row(row) if row else None
 
+
+    async def scopes(self, grant_id: int) -> str:
+        """The scopes Xero last said the grant holds (space-separated; empty when unknown), without its tokens."""
+        row = await self._db.fetchone("SELECT scopes FROM grants WHERE id = ?", (grant_id,))
+        return (row["scopes"] or "") if row else ""
     async def save_new(self, tx: Tx, tokens: TokenSet, xero_user_id: str | None, now: float) -> int:
         row = await tx.fetchone(
             "INSERT INTO grants (xero_user_id, tokens, access_expires_at, scopes, created_at, updated_at, refreshed_at)"

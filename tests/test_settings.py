@@ -69,3 +69,16 @@ def test_lists_and_dotenv(tmp_path):
     env = tmp_path / ".env"
     env.write_text("# comment\nexport XERO_CLIENT_ID='abc'\nPORT=9000\n\nnonsense\n")
     assert read_dotenv(env) == {"XERO_CLIENT_ID": "abc", "PORT": "9000"}
+
+
+def test_an_entity_a_grant_cannot_read_is_named_with_the_scope_it_needs():
+    from daemon.core.entities import missing_scopes
+
+    chosen = ("Contacts", "Invoices", "Items", "BankTransactions", "Journals")
+    granted = "openid offline_access accounting.contacts.read accounting.invoices.read"
+    assert missing_scopes(chosen, granted) == {"BankTransactions": "accounting.banktransactions.read",
+                                               "Journals": "accounting.journals.read"}
+    assert missing_scopes(chosen, "accounting.transactions accounting.contacts accounting.settings "
+                                  "accounting.journals.read") == {}  # the broad scopes of older apps
+    assert missing_scopes(("Items",), "accounting.invoices") == {}  # items: invoices or settings
+    assert missing_scopes(chosen, "") == {}  # not known: nothing is assumed missing

@@ -17,14 +17,23 @@ class Entity:
     list_key: str | None = None
     params: tuple[tuple[str, str], ...] = ()  # always sent (Xero hides archived contacts unless asked)
     default: bool = True      # synced unless SYNC_ENTITIES says otherwise
+    page_size: bool = True    # paged: `pageSize` is offered (Quotes: pages of 100, no pageSize)
+    offset: bool = False      # Journals: read by `offset` (the last JournalNumber read), 100 a call, not by page
+    stamp: str | None = "UpdatedDateUTC"  # the date a change moves (None: Xero shows none)
+    deletes: str = "status"   # how a delete is seen: its status, or (read whole) the record vanishing, or never
 
     @property
     def key(self) -> str:
         return self.list_key or self.name
 
 
+# The granular read scopes Xero documents (apps created since March 2026 can ask for no broader ones): invoices
+# covers credit notes, purchase orders, quotes, repeating invoices and items; payments covers overpayments and
+# prepayments; banktransactions covers bank transfers; settings covers the organisation, accounts, tax rates,
+# currencies, tracking categories and users. Journals needs its own scope (and Xero's advanced tier).
 SETTINGS, CONTACTS = "accounting.settings.read", "accounting.contacts.read"
 INVOICES, PAYMENTS = "accounting.invoices.read", "accounting.payments.read"
+BANK, MANUAL, JOURNALS = "accounting.banktransactions.read", "accounting.manualjournals.read", "accounting.journals.read"
 ARCHIVED = (("includeArchived", "true"),)
 EXACT = (("unitdp", "4"),)  # unit amounts to 4 decimals (Xero rounds them to 2 unless asked), where the spec offers it
 
@@ -42,6 +51,20 @@ ENTITIES: dict[str, Entity] = {
         Entity("Accounts", "AccountID", "Status", False, SETTINGS),
         Entity("TaxRates", "TaxType", "Status", False, SETTINGS),
         Entity("Currencies", "Code", None, False, SETTINGS),
+        # beyond receivables: synced when SYNC_ENTITIES names them
+        Entity("BankTransactions", "BankTransactionID", "Status", True, BANK, params=EXACT, default=False),
+        Entity("BankTransfers", "BankTransferID", "Status", False, BANK, params=(("includeDeleted", "true"),),
+               default=False, stamp="CreatedDateUTC"),
+        Entity("ManualJournals", "ManualJournalID", "Status", True, MANUAL, default=False),
+        Entity("Journals", "JournalID", None, False, JOURNALS, default=False, offset=True, stamp="CreatedDateUTC",
+               deletes="never: journals are never changed; a voided document adds reversing journals"),
+        Entity("TrackingCategories", "TrackingCategoryID", "Status", False, SETTINGS, params=ARCHIVED,
+               default=False, stamp=None),
+        Entity("PurchaseOrders", "PurchaseOrderID", "Status", True, INVOICES, default=False),
+        Entity("Quotes", "QuoteID", "Status", True, INVOICES, default=False, page_size=False),
+        Entity("RepeatingInvoices", "RepeatingInvoiceID", "Status", False, INVOICES, default=False, stamp=None),
+        Entity("ContactGroups", "ContactGroupID", "Status", False, CONTACTS, default=False, stamp=None),
+        Entity("Users", "UserID", "OrganisationRole", False, SETTINGS, default=False),
     )
 }
 
@@ -54,3 +77,31 @@ PAGE_SIZE = 1000
 def scopes_for(entities: tuple[str, ...]) -> tuple[str, ...]:
     """The scopes to ask at consent for syncing `entities`."""
     return IDENTITY_SCOPES + tuple(sorted({ENTITIES[name].scope for name in entities}))
+
+
+# Scopes that also cover a granular read scope: its write scope, and the broad scopes Xero is retiring (apps older
+# than March 2026 keep them until September 2027). Items can be read with the invoices scope as well as settings.
+_COVERS = {
+    INVOICES: ("accounting.invoices", "accounting.transactions", "accounting.transactions.read"),
+    PAYMENTS: ("accounting.payments", "accounting.transactions", "accounting.transactions.read"),
+    BANK: ("accounting.banktransactions", "accounting.transactions", "accounting.transactions.read"),
+    MANUAL: ("accounting.manualjournals", "accounting.transactions", "accounting.transactions.read"),
+    SETTINGS: ("accounting.settings",),
+    CONTACTS: ("accounting.contacts",),
+    JOURNALS: (),
+}
+
+
+def missing_scopes(entities: tuple[str, ...], granted: str) -> dict[str, str]:
+    """The entities a grant with scopes `granted` (space-separated, as Xero returns them) cannot read, and the
+    scope each needs. Nothing is missing when the grant's scopes are not known (an empty string)."""
+    have = set(granted.split())
+    if not have:
+        return {}
+    missing = {}
+    for name in entities:
+        need = ENTITIES[name].scope
+        covering = {need, *_COVERS.get(need, ())} | ({INVOICES, "accounting.invoices"} if name == "Items" else set())
+        if not covering & have:
+            missing[name] = need
+    return missing

@@ -175,14 +175,15 @@ class SyncService:
         orgs = orgs if orgs is not None else await self.resolve(query, many=True)
         orgs = [now for org in orgs if (now := await self._store.orgs.get(org.tenant_id)) is not None]
         return [await build(self._store, org, running=self._syncing(org), overlap=self.settings.sync_overlap,
-                            webhooks=self.settings.xero_webhook_key is not None) for org in orgs]
+                            webhooks=self.settings.xero_webhook_key is not None,
+                            entities=self.settings.sync_entities) for org in orgs]
 
     async def home(self, user: str, *, admin: bool) -> HomePage:
         """The Home tab for one person (admins get the links to connect and re-authorize)."""
         statuses = await self.status(orgs=await self._store.orgs.list())
         budgets = {s.org.tenant_id: self._parts.connection_test.budget(s.org.tenant_id) for s in statuses}
         links = {s.org.tenant_id: self.reauth_link(s.org.tenant_id) for s in statuses
-                 if admin and s.org.needs_reauth}
+                 if admin and (s.org.needs_reauth or s.missing)}
         return HomePage(statuses, budgets, links, self.connect_link(user) if admin else None)
 
     async def home_opened(self, user: str) -> None:

@@ -4,8 +4,9 @@ it has got (in any process: progress is in the store)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from daemon.core.entities import missing_scopes
 from storage.orgs import Org
 from storage.runs import Run
 
@@ -22,6 +23,7 @@ class OrgStatus:
     running: bool  # a sync runs now, here or in another process
     overlap: float = 86400  # SYNC_OVERLAP: SYNC FROM DATE is this long before the last successful sync began
     webhooks: bool = False  # XERO_WEBHOOK_KEY is set: Xero's events for Contacts and Invoices start syncs
+    missing: dict[str, str] = field(default_factory=dict)  # entities configured that its grant cannot read -> scope
 
     @property
     def progress(self) -> Run | None:
@@ -35,7 +37,8 @@ class OrgStatus:
         return self.org.needs_reauth or (last is not None and last.outcome not in ("success", "running"))
 
 
-async def build(store, org: Org, *, running: bool, overlap: float, webhooks: bool = False) -> OrgStatus:
+async def build(store, org: Org, *, running: bool, overlap: float, webhooks: bool = False,
+                entities: tuple[str, ...] = ()) -> OrgStatus:
     latest = await store.runs.latest(org.tenant_id)
     success = latest if latest and latest.outcome == "success" else await store.runs.latest(
         org.tenant_id, outcome="success")
@@ -43,4 +46,5 @@ async def build(store, org: Org, *, running: bool, overlap: float, webhooks: boo
     next_at = max(org.next_sync_at or 0, org.paused_until or 0) if scheduled and org.next_sync_at else None
     from_success = success is not None and org.sync_from == success.started_at - overlap
     return OrgStatus(org, latest, success, org.sync_from, org.sync_from is not None and not from_success,
-                     next_at, await store.records.counts(org.tenant_id), running, overlap, webhooks)
+                     next_at, await store.records.counts(org.tenant_id), running, overlap, webhooks,
+                     missing_scopes(entities, await store.grants.scopes(org.grant_id)) if org.grant_id else {})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from daemon.core.entities import missing_scopes
 from daemon.core.errors import XeroAuthError, XeroError, XeroRateLimited, XeroTransientError
 from daemon.xero.client import XeroClient
 from daemon.xero.identity import XeroIdentity, token_claims
@@ -30,10 +31,13 @@ class TestResult:
     budget: Budget = field(default_factory=Budget)
     xero_name: str | None = None
     needs_person: bool = False  # the grant or the connection is gone: someone must re-authorize
+    missing: dict[str, str] = field(default_factory=dict)  # entities configured that the grant cannot read -> scope
 
 
 class ConnectionTest:
-    def __init__(self, store: Store, tokens: TokenManager, identity: XeroIdentity, client: XeroClient) -> None:
+    def __init__(self, store: Store, tokens: TokenManager, identity: XeroIdentity, client: XeroClient, *,
+                 entities: tuple[str, ...] = ()) -> None:
+        self._entities = entities  # SYNC_ENTITIES: the access each org's grant should hold
         self._store = store
         self._tokens = tokens
         self._identity = identity
@@ -65,7 +69,8 @@ class ConnectionTest:
         except XeroError as err:
             return TestResult(org, False, str(err), scopes, budget)
         name = ((body.get("Organisations") or [{}])[0]).get("Name")
-        return TestResult(org, True, None, scopes, budget, name)
+        missing = missing_scopes(self._entities, " ".join(scopes))
+        return TestResult(org, True, None, scopes, budget, name, missing=missing)
 
 
 def _scopes(token: str) -> list[str]:

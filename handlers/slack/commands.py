@@ -82,7 +82,8 @@ async def _auth(ctx: Ctx, target: Target | None) -> Reply:
 
 async def _test(ctx: Ctx, target: Target) -> Reply:
     results = await ctx.service.test(orgs=target.orgs)
-    links = {r.org.tenant_id: ctx.service.reauth_link(r.org.tenant_id) for r in results if r.needs_person}
+    links = {r.org.tenant_id: ctx.service.reauth_link(r.org.tenant_id) for r in results
+             if r.needs_person or r.missing}
     return status.test_reply(results, links)
 
 
@@ -97,7 +98,8 @@ async def _sync(ctx: Ctx, target: Target) -> Reply:
 
 async def _status(ctx: Ctx, target: Target) -> Reply:
     statuses = await ctx.service.status(orgs=target.orgs)
-    links = {s.org.tenant_id: ctx.service.reauth_link(s.org.tenant_id) for s in statuses if s.org.needs_reauth}
+    links = {s.org.tenant_id: ctx.service.reauth_link(s.org.tenant_id) for s in statuses
+             if s.org.needs_reauth or s.missing}
     return status.status_reply(statuses, ctx.clock.time(), links)
 
 

@@ -69,6 +69,8 @@ def _buttons(s, reauth: str | None) -> list[dict]:
     buttons = []
     if org.needs_reauth and reauth:
         buttons.append(button("Re-authorize Xero", REAUTH_ACTION, url=reauth, style="primary"))
+    elif s.missing and reauth:
+        buttons.append(button("Re-authorize to add access", REAUTH_ACTION, url=reauth))
     if not s.running and not org.needs_reauth:
         buttons.append(button("Sync now", HOME_SYNC, value=tenant))
     buttons += [button("Test connection", HOME_TEST, value=tenant), button("Reset…", HOME_RESET, value=tenant)]

@@ -82,7 +82,18 @@ def card_fields(s, now: float) -> list[tuple[str, str]]:
              ("Last webhook", _webhook(s))]
     if org.last_error and s.attention:
         pairs.append(("Last error", escape(org.last_error)))
+    if s.missing:
+        pairs.append(("Missing access", missing_access(s.missing)))
     return pairs
+
+
+def missing_access(missing: dict[str, str]) -> str:
+    """What a grant lacks for the entities configured: `accounting.journals.read (Journals is not synced)`."""
+    by_scope: dict[str, list[str]] = {}
+    for entity, scope in missing.items():
+        by_scope.setdefault(scope, []).append(entity)
+    return "; ".join(f"`{escape(scope)}` ({', '.join(entities)} {'is' if len(entities) == 1 else 'are'} not synced)"
+                     for scope, entities in by_scope.items()) + ": re-authorize to add access"
 
 
 def card_about(s) -> list[str]:
@@ -120,6 +131,8 @@ def _buttons(s, reauth: str | None) -> list[dict]:
     if s.org.needs_reauth:
         return [button("Re-authorize Xero", REAUTH_ACTION, url=reauth, style="primary")] if reauth else []
     buttons = [] if s.running else [button("Sync now", SYNC_ACTION, value=tenant)]
+    if s.missing and reauth:
+        buttons.append(button("Re-authorize to add access", REAUTH_ACTION, url=reauth))
     if not s.org.enabled:
         buttons.append(button("Enable", ENABLE_ACTION, value=tenant))
     return buttons
@@ -184,8 +197,15 @@ def test_reply(results, reauth_links: dict[str, str] | None = None) -> Reply:
             left = f"{_n(budget.minute_remaining)} calls left this minute, {_n(budget.day_remaining)} today"
             scopes = escape(" ".join(r.scopes)) or "unknown"
             line = f":white_check_mark: *{name}* is reachable."
-            blocks += [section(line), fields([("Scopes granted", f"`{scopes}`"), ("API budget", left)])]
-            texts.append(f"{line} Scopes: {scopes}. API budget: {left}.")
+            pairs = [("Scopes granted", f"`{scopes}`"), ("API budget", left)]
+            if r.missing:
+                pairs.append(("Missing access", missing_access(r.missing)))
+            blocks += [section(line), fields(pairs)]
+            link = links.get(r.org.tenant_id)
+            if r.missing and link:
+                blocks.append(actions(button("Re-authorize to add access", REAUTH_ACTION, url=link)))
+            texts.append(f"{line} Scopes: {scopes}. API budget: {left}." + (
+                f" Missing access: {missing_access(r.missing)}." if r.missing else ""))
             continue
         line = f":x: *{name}* is not reachable: {escape(r.reason or 'unknown reason')}."
         blocks.append(section(line))
