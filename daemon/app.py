@@ -52,7 +52,7 @@ from daemon.xero.consent import Consent
 from daemon.xero.identity import XeroIdentity
 from daemon.xero.pacing import Pacer
 from daemon.xero.tokens import TokenManager
-from handlers import health, oauth, webhooks
+from handlers import api, health, oauth, webhooks
 from handlers import metrics as metrics_handler
 from handlers.slack import bolt, door
 from handlers.slack.commands import Ctx
@@ -95,6 +95,7 @@ def _routes(app: web.Application) -> None:
     app.router.add_get("/oauth/start", oauth.start)
     app.router.add_get("/oauth/callback", oauth.callback)
     app.router.add_post("/webhooks/xero", webhooks.receive)
+    app.router.add_get("/api/v1/orgs", api.orgs)
     if app[SETTINGS].slack_signing_secret:
         app.router.add_post("/slack/events", door.events)
 

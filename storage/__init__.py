@@ -9,6 +9,7 @@ import socket
 from pathlib import Path
 
 from storage.alerts import Alerts
+from storage.api_keys import ApiKeys
 from storage.cipher import Cipher
 from storage.db import Database, open_database
 from storage.grants import Grants
@@ -32,6 +33,7 @@ class Store:
         self.states = States(db, cipher)
         self.alerts = Alerts(db, self.owner)
         self.home = HomeViews(db)
+        self.api_keys = ApiKeys(db)
 
     @classmethod
     async def open(cls, url: str | Path, cipher: Cipher) -> "Store":

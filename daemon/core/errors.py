@@ -74,3 +74,13 @@ class OrgGone(CommandError):
         super().__init__(f"The organisation {tenant_id} was deleted while it synced.")
         self.tenant_id = tenant_id
 
+
+
+class ApiRefused(XeroSyncdError):
+    """A records API request refused: `status` is its HTTP status (401 no or bad key, 429 too many requests, 400
+    bad parameters, 404 unknown org or entity), `retry_after` (seconds) for 429."""
+
+    def __init__(self, status: int, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after

@@ -47,6 +47,7 @@ VARIABLES: dict[str, tuple[str | None, str]] = {
     "SYNC_OVERLAP": ("86400", "seconds"),
     "RECONCILE_INTERVAL": ("604800", "seconds"),
     "REAUTH_LINK_TTL": ("604800", "seconds"),
+    "API_RATE_LIMIT": ("600", "rate"),
     "LOG_LEVEL": ("info", "loglevel"),
 }
 
@@ -84,6 +85,7 @@ class Settings:
     sync_overlap: int
     reconcile_interval: int
     reauth_link_ttl: int
+    api_rate_limit: int
     log_level: str
 
     @classmethod
@@ -162,7 +164,7 @@ def _parse(name: str, raw: str, kind: str) -> object:
         if not raw.startswith("sqlite:///") or raw == "sqlite:///":  # never echo a URL back: it may hold a password
             raise SettingsError(name, "must look like sqlite:///path/to/file.db or postgresql://user@host/dbname")
         return raw
-    if kind in ("port", "seconds", "positive"):
+    if kind in ("port", "seconds", "positive", "rate"):
         return _parse_int(name, raw, kind)
     if kind == "entities":
         return _parse_entities(name, raw)
@@ -185,7 +187,7 @@ def _parse_int(name: str, raw: str, kind: str) -> int:
         value = int(raw)
     except ValueError:
         raise SettingsError(name, f"must be a whole number, got {raw!r}") from None
-    low, high = {"port": (1, 65535), "seconds": (1, 10**9), "positive": (1, 1000)}[kind]
+    low, high = {"port": (1, 65535), "seconds": (1, 10**9), "positive": (1, 1000), "rate": (1, 10**6)}[kind]
     if not low <= value <= high:
         raise SettingsError(name, f"must be between {low} and {high}, got {value}")
     return value

@@ -5,6 +5,7 @@
   migrate   apply the store's migrations and exit
   check     validate the settings and try Xero's and Slack's endpoints; exit 1 when something is wrong
   export    write what has been synced for one org (an entity, invoice line items, or all) as CSV or JSON lines
+  api-key   create, list or revoke the keys of the records API (/api/v1)
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(run_check(_environ(), sys.stdout))
         if args.command == "export":
             return _export(args)
+        if args.command == "api-key":
+            return asyncio.run(_api_key(args, load(require_xero=False, require_slack=False)))
         return asyncio.run(_migrate(load(require_xero=False, require_slack=False)))
     except SettingsError as err:
         print(f"xero-syncd: setting {err}", file=sys.stderr)
@@ -62,6 +65,12 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="apply the store's migrations and exit")
     sub.add_parser("check", help="validate the settings and reach Xero's and Slack's endpoints")
     _export_parser(sub)
+    keys = sub.add_parser("api-key", help="create, list or revoke the keys of the records API (/api/v1)")
+    verbs = keys.add_subparsers(dest="verb", required=True, metavar="VERB")
+    verbs.add_parser("create", help="make a key; it is printed once, and only its hash is kept").add_argument(
+        "name", help="what the key is for (a name you will recognise in `api-key list`)")
+    verbs.add_parser("list", help="the keys: name, first characters, made, last used, revoked")
+    verbs.add_parser("revoke", help="refuse a key from now on").add_argument("name")
     return parser
 
 
@@ -152,6 +161,49 @@ async def _migrate(settings: Settings) -> int:
     await store.close()
     print(f"migrations applied: {redact(settings.database_url)}")
     return 0
+
+
+async def _api_key(args: argparse.Namespace, settings: Settings) -> int:
+    import time
+
+    from daemon.core.crypto import Secrets, load_or_create_key
+    from storage import Store
+
+    store = await Store.open(settings.database_url,
+                             Secrets(settings.secret_key or (load_or_create_key(settings.data_dir),)))
+    try:
+        if args.verb == "create":
+            name = args.name.strip()
+            if not name or len(name) > 100 or not name.isprintable():
+                print("xero-syncd api-key: a name is 1 to 100 printable characters", file=sys.stderr)
+                return 1
+            key = await store.api_keys.create(name, time.time())
+            if key is None:
+                print(f"xero-syncd api-key: a key named {name!r} exists already", file=sys.stderr)
+                return 1
+            print(key)
+            print(f"(the key of {name!r}: it is shown this once; send it as `Authorization: Bearer <key>`)",
+                  file=sys.stderr)
+            return 0
+        if args.verb == "revoke":
+            if not await store.api_keys.revoke(args.name, time.time()):
+                print(f"xero-syncd api-key: no live key named {args.name!r}", file=sys.stderr)
+                return 1
+            print(f"revoked: {args.name}")
+            return 0
+        for key in await store.api_keys.list():
+            state = f"revoked {_when(key.revoked_at)}" if key.revoked_at else "live"
+            print(f"{key.name}\t{key.prefix}…\tmade {_when(key.created_at)}\tlast used {_when(key.last_used_at)}"
+                  f"\t{state}")
+        return 0
+    finally:
+        await store.close()
+
+
+def _when(ts: float | None) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC") if ts else "never"
 
 
 def _export(args: argparse.Namespace) -> int:

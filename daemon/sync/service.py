@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import structlog
 
@@ -19,6 +19,7 @@ from daemon.core.errors import CommandError, OrgGone, XeroAuthError, XeroError
 from daemon.core.metrics import Metrics
 from daemon.core.settings import Settings
 from daemon.core.zones import zone_of
+from daemon.sync.api import ApiGate
 from daemon.sync.matching import Target, match_orgs, read_target
 from daemon.sync.notifier import Audit, Notifier
 from daemon.sync.runs import RunReport, SyncRuns
@@ -76,6 +77,7 @@ class SyncService:
         self._store = store
         self._clock = clock
         self._parts = parts
+        self._api = ApiGate(store, clock, per_minute=settings.api_rate_limit)
 
     # -- connect: links and the two legs of Xero's consent -------------------------------------------------------
     def connect_link(self, slack_user: str | None) -> str:
@@ -99,6 +101,21 @@ class SyncService:
     async def accept_webhook(self, events: list[dict]) -> int:
         """Xero's (signed, well-formed) webhook events: the number that queued a sync."""
         return await self._parts.webhooks.accept(events)
+
+    # -- the records API -----------------------------------------------------------------------------------------
+    async def api_admit(self, authorization: str | None) -> str:
+        """The name of the API key a request carries, once it is live and within its rate (ApiRefused if not)."""
+        return (await self._api.admit(authorization)).name
+
+    async def api_orgs(self) -> list[dict]:
+        """Every org, as the API lists them: its id, name, connection, time zone, syncs, and records held."""
+        out = []
+        for org in await self._store.orgs.list():
+            out.append({"tenant_id": org.tenant_id, "name": org.name, "connection": org.connection,
+                        "timezone": org.timezone, "last_attempted_sync": _iso(org.last_attempted_at),
+                        "last_successful_sync": _iso(org.last_success_at), "sync_from": _iso(org.sync_from),
+                        "records": await self._store.records.counts(org.tenant_id)})
+        return out
 
     # -- the process ---------------------------------------------------------------------------------------------
     async def ready(self) -> dict[str, bool]:
@@ -261,3 +278,7 @@ class SyncService:
         log.info("sync.org_deleted", tenant_id=org.tenant_id, grant_revoked=grant_gone and not problems)
         await self._parts.notifier.audit(Audit(user, "deleted", org))
         return org, problems
+
+
+def _iso(ts: float | None) -> str | None:
+    return datetime.fromtimestamp(ts, UTC).isoformat().replace("+00:00", "Z") if ts is not None else None
