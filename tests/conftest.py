@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestServer
 
 from daemon.app import create_app
 from daemon.core import logs
-from daemon.core.settings import Settings
+from daemon.core.settings import VARIABLES, Settings
 from tests import databases
 from tests.fakes.clock import FakeClock
 from tests.support import Daemon, EmulatorHandle, settings_for
@@ -29,6 +29,15 @@ def log_lines():
     logs.configure("info", json=True, file=out, cache=False)
     yield out.getvalue
     logs.configure("warning", json=False, cache=False)
+
+
+@pytest.fixture
+def operator_env(monkeypatch, tmp_path):
+    """A clean environment in an empty working directory (no developer's .env)."""
+    for name in VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    return monkeypatch
 
 
 @pytest.fixture

@@ -10,19 +10,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from daemon.core.settings import VARIABLES
 from daemon.ops.cli import main
 
 
 @pytest.fixture
-def operator_env(monkeypatch, tmp_path, settings):
-    """The operator's shell: a clean environment pointing at the daemon's store."""
-    for name in VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("SECRET_KEY", ",".join(settings.secret_key))
-    return monkeypatch
+def operator_env(operator_env, settings):
+    """The operator's shell, pointing at the daemon's store."""
+    operator_env.setenv("DATABASE_URL", settings.database_url)
+    operator_env.setenv("SECRET_KEY", ",".join(settings.secret_key))
+    return operator_env
 
 
 async def api_key(*args: str) -> int:

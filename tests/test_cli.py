@@ -3,19 +3,8 @@ files: test_check.py, test_export.py)."""
 
 from __future__ import annotations
 
-import pytest
 
-from daemon.core.settings import VARIABLES
 from daemon.ops.cli import main
-
-
-@pytest.fixture
-def operator_env(monkeypatch, tmp_path):
-    """A clean environment in an empty working directory (no developer's .env)."""
-    for name in VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    return monkeypatch
 
 
 def test_run_without_settings_is_the_demo_unless_told_otherwise(operator_env, capsys):

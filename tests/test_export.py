@@ -24,15 +24,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def operator_env(monkeypatch, tmp_path):
-    """A clean environment in an empty working directory (no developer's .env)."""
-    for name in VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    return monkeypatch
-
-
-@pytest.fixture
 async def synced(daemon, emulator, settings, operator_env):
     """Both demo orgs connected and synced once; the operator's environment points at the daemon's store."""
     await daemon.connect(emulator)

@@ -37,31 +37,28 @@ async def _org_for(ctx: Ctx, action: dict, respond, command: str):
 
 async def retry(ctx: Ctx, action: dict, respond) -> None:
     """"Retry now": the alert's thread hears who pressed it and how the retry went; the presser hears it too."""
-    org = await _org_for(ctx, action, respond, "sync")
-    if org is None:
-        return
-
-    async def work() -> Reply:
-        report = await ctx.service.retry(org.tenant_id, ctx.user)
-        link = ctx.service.reauth_link(org.tenant_id) if report.run.outcome == "auth_failed" else None
-        return replies.sync_reply(report, link)
-
-    await send(respond, replies.note(replies.sync_started(org, None)), replace_original=False)
-    await send(respond, await answer(work, what=RETRY_ACTION), replace_original=False)
+    await _sync(ctx, action, respond, RETRY_ACTION)
 
 
 async def sync_now(ctx: Ctx, action: dict, respond) -> None:
+    await _sync(ctx, action, respond, SYNC_ACTION)
+
+
+async def _sync(ctx: Ctx, action: dict, respond, what: str) -> None:
     org = await _org_for(ctx, action, respond, "sync")
     if org is None:
         return
 
     async def work() -> Reply:
-        report = await ctx.service.sync(org.tenant_id, user=ctx.user)
+        if what == RETRY_ACTION:
+            report = await ctx.service.retry(org.tenant_id, ctx.user)
+        else:
+            report = await ctx.service.sync(org.tenant_id, user=ctx.user)
         link = ctx.service.reauth_link(org.tenant_id) if report.run.outcome == "auth_failed" else None
         return replies.sync_reply(report, link)
 
     await send(respond, replies.note(replies.sync_started(org, None)), replace_original=False)
-    await send(respond, await answer(work, what=SYNC_ACTION), replace_original=False)
+    await send(respond, await answer(work, what=what), replace_original=False)
 
 
 async def enable(ctx: Ctx, action: dict, respond) -> None:
