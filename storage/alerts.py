@@ -145,6 +145,33 @@ class Alerts:
                 await _queue(tx, messages, None, now)
         return bool(closed)
 
+    # -- "Re-authorize to add access": one per org while its grant lacks a scope ---------------------------------
+    async def open_access(self, tenant_id: str, scopes: str, now: float, messages: Iterable[Outgoing]) -> bool:
+        """Remember that the org was told its grant lacks `scopes`, and queue the telling; False (nothing queued)
+        when it was told already and that is not over."""
+        async with self._db.transaction() as tx:
+            row = await tx.fetchone(
+                "INSERT INTO access_alerts (tenant_id, scopes, opened_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (tenant_id) DO NOTHING RETURNING tenant_id", (tenant_id, scopes, now))
+            if row is None:
+                return False
+            await _queue(tx, messages, None, now)
+        return True
+
+    async def access_alert(self, tenant_id: str) -> str | None:
+        """The scopes the org was told its grant lacks (None: no such alert is open)."""
+        row = await self._db.fetchone("SELECT scopes FROM access_alerts WHERE tenant_id = ?", (tenant_id,))
+        return str(row["scopes"]) if row else None
+
+    async def close_access(self, tenant_id: str, now: float, messages: Iterable[Outgoing]) -> bool:
+        """The org's grant has the access now: forget the alert and queue what says so; False (nothing queued)
+        when no alert was open."""
+        async with self._db.transaction() as tx:
+            gone = await tx.execute("DELETE FROM access_alerts WHERE tenant_id = ?", (tenant_id,))
+            if gone:
+                await _queue(tx, messages, None, now)
+        return bool(gone)
+
     # -- the outbox --------------------------------------------------------------------------------------------
     async def enqueue(self, messages: Iterable[Outgoing], now: float) -> None:
         async with self._db.transaction() as tx:

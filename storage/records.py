@@ -1,4 +1,5 @@
-"""Synced records and the per-entity watermarks that say how far each entity has been read."""
+"""Synced records and the per-entity watermarks that say how far each entity has been read (and, for Journals,
+read by `offset`, the last JournalNumber stored)."""
 
 from __future__ import annotations
 
@@ -64,11 +65,13 @@ class Records:
     async def store_page(
         self, tenant_id: str, entity: str, rows: list[Row], *, run_id: int, now: float,
         watermark_ms: int | None = None, resets: int = 0, seen_all: Iterable[str] | None = None,
-        page_count: int | None = None,
+        page_count: int | None = None, last_number: int | None = None,
     ) -> int:
         """Upsert one page, count it on the run, and (on the entity's last page) set its watermark, the time the
         next sync reads it from, unless the org was reset since the run began (`resets`: how many times it had
-        been then); mark records that vanished as deleted: all in one transaction. Returns how many changed."""
+        been then); move the entity's position to `last_number` (Journals: the last JournalNumber of this batch)
+        under the same rule; mark records that vanished as deleted: all in one transaction. Returns how many
+        changed."""
         batches = [[v for r in rows[i:i + ROWS_PER_STATEMENT]
                     for v in (tenant_id, entity, r.xero_id, r.status, r.updated_ms, r.data, now)]
                    for i in range(0, len(rows), ROWS_PER_STATEMENT)]
@@ -83,6 +86,8 @@ class Records:
             if seen is not None:
                 changed += yield vanished, (tenant_id, entity, seen)
             yield _COUNT_PAGE, (run_id, entity, changed, len(rows), page_count)
+            if last_number is not None:
+                yield _POSITION_UNLESS_RESET, (tenant_id, entity, last_number, tenant_id, resets)
             if watermark_ms is not None:
                 yield _MARK_UNLESS_RESET, (tenant_id, entity, watermark_ms, tenant_id, resets)
             return changed
@@ -114,9 +119,16 @@ class Records:
         rows = await self._db.fetchall("SELECT entity, updated_ms FROM watermarks WHERE tenant_id = ?", (tenant_id,))
         return {row["entity"]: row["updated_ms"] for row in rows}
 
+    async def positions(self, tenant_id: str) -> dict[str, int]:
+        """Per entity read by `offset`, the last number stored (the next sync reads after it)."""
+        rows = await self._db.fetchall("SELECT entity, last_number FROM watermarks WHERE tenant_id = ?"
+                                       " AND last_number IS NOT NULL", (tenant_id,))
+        return {row["entity"]: int(row["last_number"]) for row in rows}
+
     async def reset_watermarks(self, tenant_id: str, entities: Iterable[str], updated_ms: int | None,
                                tx: Tx | None = None) -> None:
-        """Make the next sync of every entity read from `updated_ms` (None: the whole history)."""
+        """Make the next sync of every entity read from `updated_ms` (None: the whole history), and an entity read
+        by `offset` from its first record again."""
         async with within(self._db, tx) as tx:
             for entity in entities:
                 await tx.execute(_MARK, (tenant_id, entity, updated_ms))
@@ -129,12 +141,17 @@ class Records:
 
 
 _MARK = ("INSERT INTO watermarks (tenant_id, entity, updated_ms) VALUES (?, ?, ?)"
-         " ON CONFLICT (tenant_id, entity) DO UPDATE SET updated_ms = excluded.updated_ms")
+         " ON CONFLICT (tenant_id, entity) DO UPDATE SET updated_ms = excluded.updated_ms, last_number = NULL")
 # A run's mark is written unless the org was reset since the run began: the reset wins.
 _MARK_UNLESS_RESET = (
     "INSERT INTO watermarks (tenant_id, entity, updated_ms) SELECT ?, ?, ?"
     " WHERE NOT EXISTS (SELECT 1 FROM orgs WHERE tenant_id = ? AND resets <> ?)"
     " ON CONFLICT (tenant_id, entity) DO UPDATE SET updated_ms = excluded.updated_ms")
+# Journals' position (the last JournalNumber stored) moves with the batch that ends there, unless a reset came.
+_POSITION_UNLESS_RESET = (
+    "INSERT INTO watermarks (tenant_id, entity, last_number) SELECT ?, ?, ?"
+    " WHERE NOT EXISTS (SELECT 1 FROM orgs WHERE tenant_id = ? AND resets <> ?)"
+    " ON CONFLICT (tenant_id, entity) DO UPDATE SET last_number = excluded.last_number")
 
 
 def _record(row) -> dict:

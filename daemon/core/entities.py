@@ -26,6 +26,11 @@ class Entity:
     def key(self) -> str:
         return self.list_key or self.name
 
+    @property
+    def per_call(self) -> int:
+        """The most records one call answers: a batch of journals, a page (of 1000, or Quotes' fixed 100)."""
+        return OFFSET_BATCH if self.offset else PAGE_SIZE if self.page_size else FIXED_PAGE
+
 
 # The granular read scopes Xero documents (apps created since March 2026 can ask for no broader ones): invoices
 # covers credit notes, purchase orders, quotes, repeating invoices and items; payments covers overpayments and
@@ -47,10 +52,10 @@ ENTITIES: dict[str, Entity] = {
         Entity("Payments", "PaymentID", "Status", True, PAYMENTS),
         Entity("Overpayments", "OverpaymentID", "Status", True, PAYMENTS, params=EXACT),
         Entity("Prepayments", "PrepaymentID", "Status", True, PAYMENTS, params=EXACT),
-        Entity("Items", "ItemID", None, False, SETTINGS, params=EXACT),
+        Entity("Items", "ItemID", None, False, SETTINGS, params=EXACT, deletes="vanishes"),
         Entity("Accounts", "AccountID", "Status", False, SETTINGS),
         Entity("TaxRates", "TaxType", "Status", False, SETTINGS),
-        Entity("Currencies", "Code", None, False, SETTINGS),
+        Entity("Currencies", "Code", None, False, SETTINGS, deletes="vanishes"),
         # beyond receivables: synced when SYNC_ENTITIES names them
         Entity("BankTransactions", "BankTransactionID", "Status", True, BANK, params=EXACT, default=False),
         Entity("BankTransfers", "BankTransferID", "Status", False, BANK, params=(("includeDeleted", "true"),),
@@ -71,7 +76,9 @@ ENTITIES: dict[str, Entity] = {
 DEFAULT_ENTITIES = tuple(name for name, entity in ENTITIES.items() if entity.default)
 IDENTITY_SCOPES = ("openid", "profile", "email", "offline_access")  # who consented, and refresh tokens
 
-PAGE_SIZE = 1000
+PAGE_SIZE = 1000   # pageSize asked of paged entities (Xero's largest)
+FIXED_PAGE = 100   # a page of an entity whose endpoint offers no pageSize (Quotes)
+OFFSET_BATCH = 100  # journals one `offset` call answers at most
 
 
 def scopes_for(entities: tuple[str, ...]) -> tuple[str, ...]:

@@ -3,7 +3,8 @@
 One message per failure episode per org, with a "Retry now" button (or, for an authorization failure, a
 "Re-authorize Xero" link; for a spent daily limit, when syncing resumes). Repeats reply in its thread and update
 it; the first success says "recovered" there, a successful re-authorization says "reconnected", and the episode
-closes. Episodes live in the store, so a restart neither re-alerts nor forgets. Nothing here ever raises into a
+closes. An org whose grant lacks a scope the entities configured need gets one "Re-authorize to add access" alert,
+remembered until the access is there. Episodes live in the store, so a restart neither re-alerts nor forgets. Nothing here ever raises into a
 sync: a problem is logged and the sync goes on.
 """
 
@@ -151,6 +152,29 @@ class SlackNotifier:
         if await self._outbox.repo.close_operator(CREDENTIALS, self._clock.time(),
                                                   [Outgoing(self._channel, "post", reply.text, reply.blocks)]):
             log.info("alert.closed", kind=CREDENTIALS)
+            self._outbox.wake()
+
+    @_guarded
+    async def access_missing(self, org: Org, missing: dict[str, str], *, reauth_url: str) -> None:
+        """One "Re-authorize to add access" alert per org, however many runs skip the entities, until the access
+        is there (`access_granted`)."""
+        reply = say.access_missing(org, missing, reauth_url=reauth_url, link_days=self._link_days)
+        scopes = " ".join(sorted(set(missing.values())))
+        if await self._outbox.repo.open_access(org.tenant_id, scopes, self._clock.time(),
+                                               [Outgoing(self._channel, "post", reply.text, reply.blocks)]):
+            log.info("alert.opened", tenant_id=org.tenant_id, kind="access", scopes=scopes)
+            self._outbox.wake()
+
+    @_guarded
+    async def access_granted(self, org: Org) -> None:
+        repo = self._outbox.repo
+        scopes = await repo.access_alert(org.tenant_id)
+        if scopes is None:
+            return
+        reply = say.access_granted(org, scopes)
+        if await repo.close_access(org.tenant_id, self._clock.time(),
+                                   [Outgoing(self._channel, "post", reply.text, reply.blocks)]):
+            log.info("alert.closed", tenant_id=org.tenant_id, kind="access")
             self._outbox.wake()
 
     async def _post(self, reply: Reply) -> None:

@@ -1,16 +1,22 @@
 """Reading one organisation's entities from Xero into the store, page by page (the run around it is
-`daemon/sync/runs.py`'s).
+`daemon/sync/runs.py`'s). What each entity needs (paging, parameters, the date a change moves, its scope) is its
+row in `daemon/core/entities.py`.
 
 Paged entities are read with `If-Modified-Since` from their watermark: the time the next sync reads that entity
 from, set when an entity's last page is stored to the run's start minus SYNC_OVERLAP (so it never depends on the
-dates in the records, nor passes our clock). `pageSize=1000`, oldest change first, until `pagination.pageCount`
-(or, when Xero leaves pagination out, until a page that is not full). Each page is one transaction; the watermark
-rides on the transaction of the entity's last page, unless the org was reset after the run started. Unpaged
-entities are read whole, and records that vanished from them are marked deleted.
+dates in the records, nor passes our clock). `pageSize=1000` (Quotes: no pageSize, pages of 100), oldest change
+first, until `pagination.pageCount` (or, when Xero leaves pagination out, until a page that is not full). Each page
+is one transaction; the watermark rides on the transaction of the entity's last page, unless the org was reset
+after the run started. Journals are read by `offset`, 100 a call after the last JournalNumber stored, until a
+batch is short: that position moves in the transaction of each batch (a run cut short resumes after the last
+batch stored), with `If-Modified-Since` from the watermark as for paged entities. Unpaged entities are read whole,
+and records that vanished from them are marked deleted.
 
-An answer without the entity's list is malformed: that entity fails with the reason, the others carry on, and the
-run fails at the end. Records whose UpdatedDateUTC lies beyond Xero's own time (plus a tolerance) are stored as
-Xero sent them, but their date is not trusted to order versions; the run notes them.
+An entity whose scope the org's grant lacks is skipped, with a note in the run; the others are read. An answer
+without the entity's list is malformed: that entity fails with the reason, the others carry on, and the run fails
+at the end. Records whose date (UpdatedDateUTC, or CreatedDateUTC for what Xero never changes) lies beyond Xero's
+own time (plus a tolerance) are stored as Xero sent them, but their date is not trusted to order versions; the
+run notes them. Records without such a date are stored with 0: the version read last is kept when it differs.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ import orjson
 import structlog
 
 from clock import Clock
-from daemon.core.entities import ENTITIES, PAGE_SIZE, Entity
+from daemon.core.entities import ENTITIES, PAGE_SIZE, Entity, missing_scopes
 from daemon.core.errors import XeroMalformedAnswer
 from daemon.core.tasks import TaskGroup
 from daemon.sync.outcomes import RunTally
@@ -37,6 +43,7 @@ from storage.records import Row
 log = structlog.get_logger(__name__)
 
 DATE_TOLERANCE = 300.0  # seconds a record's UpdatedDateUTC may lie beyond Xero's time and still be trusted
+NUMBER = "JournalNumber"  # what `offset` counts in
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,7 @@ class Page:
     last: bool  # no page after this one
     odd_dates: int  # records dated beyond Xero's time
     page_count: int | None = None  # how many pages Xero says there are (when it says)
+    last_number: int | None = None  # read by offset: the highest JournalNumber in this batch
 
 
 class SyncEngine:
@@ -64,14 +72,25 @@ class SyncEngine:
         """Sync every entity of `org` (or just those in `only`), counting into `tally`; raises the first error
         that ends the run, or at the end the malformed answers some entities got."""
         watermarks = await self._store.records.watermarks(org.tenant_id)
+        positions = await self._store.records.positions(org.tenant_id)
+        granted = await self._store.grants.scopes(org.grant_id) if org.grant_id is not None else ""
+        tally.missing = missing_scopes(tuple(e.name for e in self._entities), granted)
         malformed: list[str] = []
         for entity in self._entities:
             if only is not None and entity.name not in only:
                 continue
+            if entity.name in tally.missing:
+                tally.notes.append(f"{entity.name} was not synced: the grant lacks {tally.missing[entity.name]} "
+                                   "(re-authorize to add access)")
+                log.info("sync.entity_skipped", entity=entity.name, missing_scope=tally.missing[entity.name])
+                continue
             await self._store.runs.reading(run_id, entity.name)  # progress, for status in any process
             try:
-                if entity.paged:
-                    since = None if reconcile else watermarks.get(entity.name)
+                since = None if reconcile else watermarks.get(entity.name)
+                if entity.offset:
+                    changed = await self._by_offset(org, entity, run_id, since, positions.get(entity.name, 0),
+                                                    started, tally)
+                elif entity.paged:
                     changed = await self._paged(org, entity, run_id, since, started, tally)
                 else:
                     changed = await self._whole(org, entity, run_id, tally)
@@ -111,13 +130,36 @@ class SyncEngine:
                 ahead.cancel()
                 await asyncio.gather(ahead, return_exceptions=True)
 
+    async def _by_offset(self, org: Org, entity: Entity, run_id: int, since_ms: int | None, after: int,
+                         started: float, tally: RunTally) -> int:
+        """Journals: `offset` is the last JournalNumber stored; a batch of 100 may have more after it, a shorter one
+        is the end. Each batch moves the position in its own transaction; the watermark rides on the last one."""
+        modified_since = if_modified_since(since_ms) if since_ms is not None else None
+        mark_ms = int((started - self._overlap) * 1000)
+        changed, odd = 0, 0
+        while True:
+            params = {**dict(entity.params), "offset": str(after)}
+            answer = await self._client.get(
+                org.tenant_id, entity.name, params=params, modified_since=modified_since, stats=tally.stats,
+                then=partial(decode_batch, entity, after, self._ceiling_ms(tally.stats)))
+            odd += answer.odd_dates
+            changed += await self._store.records.store_page(
+                org.tenant_id, entity.name, answer.rows, run_id=run_id, now=self._clock.time(),
+                watermark_ms=mark_ms if answer.last else None, resets=org.resets, last_number=answer.last_number)
+            if answer.last:
+                _note_odd_dates(tally, entity, odd)
+                return changed
+            after = answer.last_number or after
+
     def _fetch_ahead(self, org: Org, entity: Entity, modified_since: str | None, stats: CallStats,
                      page: int) -> asyncio.Task[Page]:
         return self._tasks.start(self._page(org, entity, page, modified_since, stats),
                                  name=f"page:{org.tenant_id}:{entity.name}:{page}")
 
     async def _page(self, org: Org, entity: Entity, page: int, modified_since: str | None, stats: CallStats) -> Page:
-        params = {**dict(entity.params), "page": str(page), "pageSize": str(PAGE_SIZE), "order": "UpdatedDateUTC ASC"}
+        params = {**dict(entity.params), "page": str(page), "order": "UpdatedDateUTC ASC"}
+        if entity.page_size:  # the spec offers it (Quotes: not; their pages are 100)
+            params["pageSize"] = str(PAGE_SIZE)
         return await self._client.get(org.tenant_id, entity.name, params=params, modified_since=modified_since,
                                       stats=stats, then=partial(decode_page, entity, page, self._ceiling_ms(stats)))
 
@@ -161,7 +203,21 @@ def decode_page(entity: Entity, page: int, ceiling_ms: int, payload: dict) -> Pa
     page_count = pagination.get("pageCount") if isinstance(pagination, dict) else None
     if isinstance(page_count, int) and not isinstance(page_count, bool):
         return Page(rows, page >= page_count or not items, odd, page_count)
-    return Page(rows, len(items) < PAGE_SIZE, odd)
+    return Page(rows, len(items) < entity.per_call, odd)
+
+
+def decode_batch(entity: Entity, after: int, ceiling_ms: int, payload: dict) -> Page:
+    """One `offset` batch of journals: the last unless it is full. A full batch whose numbers do not pass the
+    offset would be asked for again for ever: malformed."""
+    items = _items(entity, payload)
+    rows, odd = _encode(entity, items, ceiling_ms)
+    numbers = [n for n in (item.get(NUMBER) for item in items) if isinstance(n, int) and not isinstance(n, bool)]
+    last_number = max(numbers, default=None)
+    if len(items) < entity.per_call:
+        return Page(rows, True, odd, last_number=last_number if last_number and last_number > after else None)
+    if last_number is None or last_number <= after:
+        raise XeroMalformedAnswer(f"{entity.name}: a full batch after {NUMBER} {after} brought none beyond it")
+    return Page(rows, False, odd, last_number=last_number)
 
 
 def decode_whole(entity: Entity, ceiling_ms: int, payload: dict) -> Page:
@@ -185,8 +241,9 @@ def _encode(entity: Entity, items: list[dict], ceiling_ms: int) -> tuple[list[Ro
         if not xero_id or not isinstance(xero_id, (str, int)):
             continue  # a record without its identity cannot be stored idempotently; Xero always sends it
         status = item.get(entity.status_field) if entity.status_field else None
-        updated = to_ms(item.get("UpdatedDateUTC")) or 0
-        if updated > ceiling_ms or (updated == 0 and item.get("UpdatedDateUTC")):
+        stamp = item.get(entity.stamp) if entity.stamp else None
+        updated = to_ms(stamp) or 0
+        if updated > ceiling_ms or (updated == 0 and stamp):
             updated, odd = 0, odd + 1  # out of range: stored as given, the version order not trusted to it
         try:
             data = encode(item).decode()

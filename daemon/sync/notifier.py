@@ -50,6 +50,13 @@ class Notifier(Protocol):
     async def credentials_refused(self, error: str) -> None:
         """Xero refused the app's own credentials: the operator's problem, told once until it is over."""
 
+    async def access_missing(self, org: Org, missing: dict[str, str], *, reauth_url: str) -> None:
+        """The org's grant lacks scopes the entities configured need (entity -> scope): those entities are not
+        synced. Told once per org, with the link that adds the access, until `access_granted`."""
+
+    async def access_granted(self, org: Org) -> None:
+        """The org's grant reads every entity configured (a consent added the scope, or none is needed now)."""
+
     async def credentials_accepted(self) -> None:
         """A token refresh succeeded: if the operator was told the credentials were refused, that is over."""
 
@@ -78,6 +85,13 @@ class LogNotifier:
 
     async def credentials_accepted(self) -> None:
         log.debug("alert.credentials_accepted")
+
+    async def access_missing(self, org: Org, missing: dict[str, str], *, reauth_url: str) -> None:
+        log.warning("alert.access_missing", tenant_id=org.tenant_id, scopes=sorted(set(missing.values())),
+                    entities=sorted(missing))
+
+    async def access_granted(self, org: Org) -> None:
+        log.debug("alert.access_granted", tenant_id=org.tenant_id)
 
 
 class Notifiers:

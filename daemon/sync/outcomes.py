@@ -3,7 +3,8 @@
 A success moves SYNC FROM DATE (unless a reset came meanwhile) and clears any failure; an authorization failure
 stops the org's schedule (every org of a refused grant), a spent daily limit pauses it, the app's own credentials
 refused is the operator's problem (one alert, no grant touched), anything else is a failure retried at the next
-slot. A run whose org was deleted meanwhile ends with `OrgGone`, recording nothing.
+slot. A run whose org was deleted meanwhile ends with `OrgGone`, recording nothing. After a success, what the
+org's grant lacks for the entities configured is told (once, until it is there).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class RunTally:
     changed: dict[str, int] = field(default_factory=dict)
     stats: CallStats = field(default_factory=CallStats)
     notes: list[str] = field(default_factory=list)
+    missing: dict[str, str] | None = None  # entities configured that the grant cannot read -> scope (None: not known)
 
 
 class Outcomes:
@@ -63,7 +65,19 @@ class Outcomes:
         await self._store.orgs.synced(org.tenant_id, self._clock.time(), started=started, resets=org.resets,
                                       sync_from=sync_from, reconciled=reconciled)
         await self._notifier.sync_succeeded(await self._org(org), run)
+        await self.access(org, tally.missing)
         return run
+
+    async def access(self, org: Org, missing: dict[str, str] | None) -> None:
+        """What the org's grant lacks for the entities configured: told once (with the link that adds it) until a
+        consent adds it, or nothing is missing any more."""
+        if missing is None:
+            return
+        if missing:
+            await self._notifier.access_missing(await self._org(org), missing,
+                                                reauth_url=self._consent.reauth_link(org.tenant_id))
+        else:
+            await self._notifier.access_granted(await self._org(org))
 
     async def ended_badly(self, org: Org, run_id: int, tally: RunTally, err: Exception) -> Run:
         if isinstance(err, XeroAuthError):

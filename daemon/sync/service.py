@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 import structlog
 
 from clock import Clock
-from daemon.core.entities import ENTITIES
+from daemon.core.entities import ENTITIES, missing_scopes
 from daemon.core.errors import CommandError, OrgGone, XeroAuthError, XeroError
 from daemon.core.metrics import Metrics
 from daemon.core.settings import Settings
@@ -95,6 +95,10 @@ class SyncService:
         """Xero's redirect back: connect what was consented, say so, and sync the new orgs now."""
         result = await self._parts.consent.complete(state=state, code=code, error=error)
         await self._parts.notifier.orgs_connected(result.new, result.reconnected, result.by)
+        for org in result.reconnected:  # a consent that added the access an org lacked ends its alert
+            granted = await self._store.grants.scopes(org.grant_id) if org.grant_id is not None else ""
+            if not missing_scopes(self.settings.sync_entities, granted):
+                await self._parts.notifier.access_granted(org)
         self._parts.scheduler.wake()
         return result
 
@@ -234,7 +238,8 @@ class SyncService:
             raise CommandError(f"{since} is in the future for {org.name} (its today is {today}, in its time zone "
                                f"{org.timezone or 'UTC'}): SYNC FROM DATE must be today or earlier.")
         stamp = datetime(since.year, since.month, since.day, tzinfo=zone).timestamp() if since else None
-        entities = [entity] if entity else [n for n in self.settings.sync_entities if ENTITIES[n].paged]
+        entities = [entity] if entity else [n for n in self.settings.sync_entities
+                                            if ENTITIES[n].paged or ENTITIES[n].offset]
         async with self._store.transaction() as tx:
             await self._store.records.reset_watermarks(org.tenant_id, entities, int(stamp * 1000) if stamp else None,
                                                        tx)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from daemon.slack.blocks import (REAUTH_ACTION, RETRY_ACTION, Reply, actions, button, context, day_from, escape,
                                  fields, moment, section)
 from daemon.slack.wording.runs import OUTCOMES, all_summary, changes, per_entity, took
+from daemon.slack.wording.status import missing_access
 from storage.alerts import Episode
 from storage.orgs import Org
 
@@ -118,6 +119,26 @@ def audit(event) -> Reply:
     else:
         what = f"{event.action} {org}" + (" (automatic hourly sync)" if event.action in ("enabled", "disabled") else "")
     return _note(f"{AUDIT.get(event.action, ':memo:')} {who} {what}.")
+
+
+def access_missing(org: Org, missing: dict[str, str], *, reauth_url: str, link_days: int) -> Reply:
+    """An org's grant lacks scopes the entities configured need: those are skipped, the rest syncs."""
+    title = f":closed_lock_with_key: Xero access missing: {escape(org.name)}"
+    lacking = missing_access(missing)
+    text = f"{title}. Missing access: {lacking}. The other entities keep syncing."
+    days = f"{link_days} day{'s' if link_days > 1 else ''}"
+    blocks = [section(f"*{title}*"),
+              fields([("Organisation", f"{escape(org.name)}\n`{escape(org.tenant_id)}`"), ("Missing access", lacking)]),
+              context("The other entities keep syncing. Re-authorizing asks Xero for every scope the entities "
+                      f"configured need. The link works once, within {days}."),
+              actions(button("Re-authorize to add access", REAUTH_ACTION, url=reauth_url, style="primary"))]
+    return Reply(text, blocks)
+
+
+def access_granted(org: Org, scopes: str) -> Reply:
+    lacked = ", ".join(f"`{escape(scope)}`" for scope in scopes.split())
+    return _note(f":white_check_mark: *{escape(org.name)}* has the Xero access it lacked ({lacked}): every entity "
+                 "configured syncs from now on.")
 
 
 def credentials_refused(error: str) -> Reply:
