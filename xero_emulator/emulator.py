@@ -69,6 +69,7 @@ class Emulator(RecordControl):
         self.config, self.clock = config, clock
         self.auto_approve = config.auto_approve
         self.approve_tenants: list[str] | None = None
+        self.withheld_scopes: set[str] = set()  # scopes a consent leaves out of what the app asked for
         anchor = int(clock.time() * 1000)
         orgs = [build_org(config, i, name, anchor) for i, name in enumerate(config.names())]
         self._orgs: dict[str, Org] = {org.tenant_id: org for org in orgs}
@@ -124,9 +125,16 @@ class Emulator(RecordControl):
         now = self.clock.time()
         event = str(uuid.uuid4())
         self.connections.connect([(o.tenant_id, o.name) for o in orgs], event, now)
+        scopes = [scope for scope in request.scopes if scope not in self.withheld_scopes]
         code = self.grants.issue_code(AuthCode(request.client_id, request.redirect_uri, request.challenge,
-                                               request.scopes, event, request.nonce, now))
-        return back_to_app(request.redirect_uri, code=code, scope=" ".join(request.scopes), state=request.state)
+                                               scopes, event, request.nonce, now))
+        return back_to_app(request.redirect_uri, code=code, scope=" ".join(scopes), state=request.state)
+
+    def withhold_scopes(self, scopes: list[str] | None) -> list[str]:
+        """Have later consents grant fewer scopes than the app asks for (an app not entitled to Journals, a grant
+        made before the app asked for more); None or [] grants what is asked again. The scopes withheld."""
+        self.withheld_scopes = {str(scope) for scope in scopes or ()}
+        return sorted(self.withheld_scopes)
 
     def deny(self, request: AuthRequest) -> str:
         return back_to_app(request.redirect_uri, error="access_denied", state=request.state)

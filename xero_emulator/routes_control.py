@@ -98,6 +98,13 @@ async def auto_approve(request: web.Request, emu: Emulator, body: dict) -> dict:
     return {"enabled": emu.auto_approve, "tenants": emu.approve_tenants}
 
 
+async def scopes(request: web.Request, emu: Emulator, body: dict) -> dict:
+    withhold = body.get("withhold")
+    if withhold is not None and not isinstance(withhold, list):
+        raise ValueError("withhold must be a list of scopes")
+    return {"withheld": emu.withhold_scopes(withhold)}
+
+
 async def add_fault(request: web.Request, emu: Emulator, body: dict) -> dict:
     fields = {k: body[k] for k in ("tenant_id", "entity", "count", "fraction", "delay", "after") if k in body}
     return emu.inject_fault(str(body.get("kind", "")), **fields).to_json()
@@ -135,6 +142,7 @@ def setup(app: web.Application) -> None:
     r.add_get("/_control/violations", _json(violations))
     r.add_delete("/_control/violations", _json(clear_violations))
     r.add_post("/_control/auto-approve", _json(auto_approve))
+    r.add_post("/_control/scopes", _json(scopes))
     r.add_get("/_control/faults", _json(list_faults))
     r.add_post("/_control/faults", _json(add_fault))
     r.add_delete("/_control/faults", _json(clear_faults))

@@ -212,3 +212,20 @@ async def test_missing_scope_is_authorization_unsuccessful(xero):
     assert response.status == 401 and (await response.json())["Detail"] == "AuthorizationUnsuccessful"
     broad = await xero.connect(scope="accounting.transactions.read")
     assert (await xero.api("Invoices", broad["access_token"], tenant)).status == 200
+
+
+async def test_withheld_scopes_are_left_out_of_later_consents(xero):
+    response = await xero.client.post("/_control/scopes", json={"withhold": ["accounting.journals.read"]})
+    assert (await response.json()) == {"withheld": ["accounting.journals.read"]}
+    tenant = xero.tenant_ids[0]
+    code, verifier = await xero.authorize()
+    status, body = await xero.token(code_form(code, verifier))
+    assert status == 200 and "accounting.journals.read" not in body["scope"].split()
+    assert "accounting.journals.read" not in claims(body["access_token"])["scope"]
+    assert (await xero.api("Contacts", body["access_token"], tenant)).status == 200
+    refused = await xero.api("Journals", body["access_token"], tenant)
+    assert refused.status == 401 and (await refused.json())["Detail"] == "AuthorizationUnsuccessful"
+    assert (await (await xero.client.post("/_control/scopes", json={"withhold": "x"})).json())["error"]
+    await xero.client.post("/_control/scopes", json={"withhold": []})
+    again = await xero.connect()
+    assert (await xero.api("Journals", again["access_token"], tenant)).status == 200

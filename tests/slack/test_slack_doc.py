@@ -11,10 +11,12 @@ import difflib
 import json
 import os
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from daemon.core.entities import scopes_for
 from daemon.xero.client import RetryPolicy
 from tests.fakes.slack import Call, read
 from tests.slack.support import ADMIN, MEMBER, acked, click, command, home_action_body, post_signed, reply
@@ -136,7 +138,7 @@ class Channel:
                       else (False, False))
 
 
-async def test_docs_slack_md_is_what_the_daemon_sends(make_daemon, emulator, slack, database_url):
+async def test_docs_slack_md_is_what_the_daemon_sends(make_daemon, emulator, slack, database_url, settings):
     daemon = await make_daemon(retry=RetryPolicy(jitter=False))  # Xero's retries wait the same every time
     page, channel = Page(), Channel(slack)
 
@@ -247,6 +249,19 @@ async def test_docs_slack_md_is_what_the_daemon_sends(make_daemon, emulator, sla
     synced = await press(daemon, slack, "home_test", nz)
     page.add_view("After pressing Test connection: the outcome at the top", synced)
 
+    limits.limits_enabled = False  # a new day: the pause is over
+    await daemon.finish(daemon.service.sync(nz))
+    await daemon.flush()
+    resumed_posts = channel.new()
+    # the operator adds Journals to SYNC_ENTITIES: the grant consented before lacks its scope
+    await daemon.client.close()
+    entities = (*settings.sync_entities, "Journals")
+    daemon = await make_daemon(settings_=replace(settings, sync_entities=entities, xero_scopes=scopes_for(entities)),
+                               retry=RetryPolicy(jitter=False))
+    await daemon.finish(daemon.service.sync(nz))
+    await daemon.flush()
+    access_posts = channel.new()
+
     page.heading("In the alert channel", "Everyone in `SLACK_ALERT_CHANNEL` sees these. One alert per failure "
                                          "episode per organisation; what follows goes in its thread, and the alert "
                                          "is edited to its resolved state when the episode ends.")
@@ -258,7 +273,9 @@ async def test_docs_slack_md_is_what_the_daemon_sends(make_daemon, emulator, sla
                          ("Someone re-authorizes", reconnect_posts),
                          ("An organisation is deleted", delete_posts),
                          ("Xero refuses the app's own credentials, then accepts them again", credentials_posts),
-                         ("Xero's daily API limit is spent", paused_posts)):
+                         ("Xero's daily API limit is spent", paused_posts),
+                         ("The next day's sync", resumed_posts),
+                         ("The entities configured need a scope the grant lacks", access_posts)):
         for n, call in enumerate(calls, 1):
             page.add(f"{title} ({n} of {len(calls)})" if len(calls) > 1 else title, call)
 
