@@ -27,8 +27,9 @@ bench: $(STAMP)
 	$(BIN)/python bench/many_orgs.py
 	$(BIN)/python bench/slack_load.py
 
-docs: $(STAMP)  # docs/slack.md: what the daemon says in Slack, written by driving it (the test checks it)
+docs: $(STAMP)  # docs/slack.md: what the daemon says in Slack, written by driving it; README's entity table
 	UPDATE_DOCS=1 $(BIN)/python -m pytest -q tests/slack/test_slack_doc.py -k sqlite
+	UPDATE_DOCS=1 $(BIN)/python -m pytest -q tests/test_readme_entities.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

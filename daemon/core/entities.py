@@ -45,7 +45,8 @@ EXACT = (("unitdp", "4"),)  # unit amounts to 4 decimals (Xero rounds them to 2 
 ENTITIES: dict[str, Entity] = {
     e.name: e
     for e in (
-        Entity("Organisation", "OrganisationID", "OrganisationStatus", False, SETTINGS, list_key="Organisations"),
+        Entity("Organisation", "OrganisationID", "OrganisationStatus", False, SETTINGS, list_key="Organisations",
+               stamp=None),
         Entity("Contacts", "ContactID", "ContactStatus", True, CONTACTS, params=ARCHIVED),
         Entity("Invoices", "InvoiceID", "Status", True, INVOICES, params=ARCHIVED + EXACT),
         Entity("CreditNotes", "CreditNoteID", "Status", True, INVOICES, params=EXACT),
@@ -54,8 +55,8 @@ ENTITIES: dict[str, Entity] = {
         Entity("Prepayments", "PrepaymentID", "Status", True, PAYMENTS, params=EXACT),
         Entity("Items", "ItemID", None, False, SETTINGS, params=EXACT, deletes="vanishes"),
         Entity("Accounts", "AccountID", "Status", False, SETTINGS),
-        Entity("TaxRates", "TaxType", "Status", False, SETTINGS),
-        Entity("Currencies", "Code", None, False, SETTINGS, deletes="vanishes"),
+        Entity("TaxRates", "TaxType", "Status", False, SETTINGS, stamp=None),
+        Entity("Currencies", "Code", None, False, SETTINGS, stamp=None, deletes="vanishes"),
         # beyond receivables: synced when SYNC_ENTITIES names them
         Entity("BankTransactions", "BankTransactionID", "Status", True, BANK, params=EXACT, default=False),
         Entity("BankTransfers", "BankTransferID", "Status", False, BANK, params=(("includeDeleted", "true"),),
