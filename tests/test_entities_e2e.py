@@ -5,9 +5,12 @@ entity table's `deletes` says; and an hourly sync with nothing changed makes one
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from daemon.core.entities import ENTITIES, FIXED_PAGE, OFFSET_BATCH, PAGE_SIZE
+from daemon.xero.dates import if_modified_since
 from tests import stored
 from tests.support import settings_for
 from xero_emulator import EmulatorConfig
@@ -138,3 +141,35 @@ async def test_each_new_entity_first_sync_edit_delete_and_nothing_changed(make_d
     [call] = calls_for(emulator, tenant, name)
     if entity.offset:
         assert call.query["offset"] == str(JOURNALS + 2)
+
+
+async def test_journals_resume_after_the_last_batch_stored_and_a_reset_reads_from_its_date(
+        make_daemon, emulator, tmp_path, database_url):
+    daemon = await make_daemon(settings_=settings_for(emulator, tmp_path, DATABASE_URL=database_url,
+                                                      SYNC_ENTITIES="Journals"))
+    tenant = emulator.state.tenants[0].tenant_id
+    emulator.state.inject_fault("no_list", tenant_id=tenant, entity="Journals", count=1, after=2)  # the 3rd batch
+    await daemon.connect(emulator)
+    await daemon.advance(0)
+    run = await daemon.store.runs.latest(tenant)
+    assert run.outcome == "failed" and "no Journals list" in run.error
+    assert len(await stored.records(daemon, tenant, "Journals")) == 2 * OFFSET_BATCH  # two batches, kept
+
+    emulator.state.clear_calls()
+    report = await daemon.service.sync(tenant)
+    assert report.run.outcome == "success"
+    calls = calls_for(emulator, tenant, "Journals")
+    assert [c.query["offset"] for c in calls] == ["200", "300"]  # on from the last batch stored
+    assert all("If-Modified-Since" not in c.headers for c in calls)  # the first sync never finished: all of it
+    assert len(await stored.records(daemon, tenant, "Journals")) == JOURNALS
+
+    since = emulator.state.records(tenant, "Journals")[150]["CreatedDateUTC"]
+    day = datetime.fromtimestamp(int(since[6:19]) / 1000, UTC).date() + timedelta(days=1)
+    await daemon.service.reset(tenant, day)
+    [status] = await daemon.service.status(tenant)
+    emulator.state.clear_calls()
+    await daemon.service.sync(tenant)
+    calls = calls_for(emulator, tenant, "Journals")
+    assert calls[0].query["offset"] == "0"  # from the first journal again, changed since the reset's date
+    assert {c.headers["If-Modified-Since"] for c in calls} == {if_modified_since(int(status.sync_from * 1000))}
+    assert len(await stored.records(daemon, tenant, "Journals")) == JOURNALS

@@ -14,7 +14,7 @@ from multidict import CIMultiDict
 
 from daemon.core.entities import ENTITIES
 from daemon.core.errors import XeroError, XeroMalformedAnswer
-from daemon.sync.engine import decode_page, decode_whole
+from daemon.sync.engine import decode_batch, decode_page, decode_whole
 from daemon.xero.client import LONGEST_RETRY_AFTER, _error_for, _retry_after
 from tests.slack.support import SIGNING_SECRET, signed_headers
 from tests.support import settings_for
@@ -138,6 +138,23 @@ def test_xero_answers_decode_to_rows_or_a_clear_malformed_answer(payload, entity
             assert isinstance(row.xero_id, str) and isinstance(row.updated_ms, int) and 0 <= row.updated_ms <= 10**13
             assert row.status is None or isinstance(row.status, str)
             json.loads(row.data)
+
+
+@FUZZ
+@given(journals=st.lists(st.dictionaries(st.sampled_from(["JournalID", "JournalNumber", "CreatedDateUTC"]),
+                                         st.integers(-5, 400) | TEXT | st.none()), max_size=110),
+       padding=st.integers(0, 100), after=st.integers(0, 300))
+def test_journal_batches_move_past_the_offset_or_end(journals, padding, after):
+    """Whatever Xero answers for `offset`, the next offset asked passes this one, or reading ends: never a loop."""
+    batch = journals + [{"JournalID": f"j{n}", "JournalNumber": after + n} for n in range(1, padding + 1)]
+    try:
+        page = decode_batch(ENTITIES["Journals"], after, 10**13, {"Journals": batch})
+    except XeroMalformedAnswer:
+        assert len(batch) >= 100
+        return
+    assert page.last == (len(batch) < 100)
+    assert page.last_number is None or page.last_number > after
+    assert page.last or page.last_number is not None
 
 
 @FUZZ

@@ -97,6 +97,24 @@ async def test_a_watermark_rides_on_the_last_page_unless_the_org_was_reset_since
     assert await store.records.watermarks("t1") == {"Contacts": 9000}  # a run begun after it writes its mark
 
 
+async def test_journals_position_moves_with_each_batch_and_a_reset_clears_it(store):
+    await _org(store)
+    run = await store.runs.start("t1", "manual", 1.0)
+    rows = [Row("j", None, 5000, "{}")]
+    await store.records.store_page("t1", "Journals", rows, run_id=run, now=1.0, last_number=100, resets=0)
+    assert (await store.records.positions("t1"), await store.records.watermarks("t1")) == ({"Journals": 100},
+                                                                                         {"Journals": None})
+    await store.records.store_page("t1", "Journals", rows, run_id=run, now=1.0, last_number=130, watermark_ms=5000,
+                                   resets=0)
+    assert (await store.records.positions("t1"), await store.records.watermarks("t1")) == ({"Journals": 130},
+                                                                                         {"Journals": 5000})
+    async with store.transaction() as tx:  # /xero reset while a run goes on: read from the first journal again
+        await store.records.reset_watermarks("t1", ["Journals"], 1000, tx)
+        await store.orgs.reset(tx, "t1", 2.0, None)
+    await store.records.store_page("t1", "Journals", rows, run_id=run, now=3.0, last_number=230, resets=0)
+    assert (await store.records.positions("t1"), await store.records.watermarks("t1")) == ({}, {"Journals": 1000})
+
+
 async def test_vanished_records_are_marked_deleted_not_dropped(store, database_url):
     await _org(store)
     run = await store.runs.start("t1", "manual", 1.0)
