@@ -11,6 +11,7 @@ from storage.typed.columns import VIEWS, Column, View, column_names
 
 # /Date(ms)/ and ISO dates within years 0001-9999 (what both backends can show the same way)
 _MIN_MS, _MAX_MS = -62135596800000, 253402300799999
+_LARGEST = "1.7976931348623157e308"  # beyond a double (1e999999 reads as infinity): NULL, as on PostgreSQL
 _FORMAT = {"date": "%Y-%m-%dT%H:%M:%S", "instant": "%Y-%m-%dT%H:%M:%fZ"}
 
 
@@ -38,7 +39,7 @@ def value(column_kind: str, doc: str, path: str) -> str:
     if column_kind == "text":
         return f"CASE WHEN {t} = 'text' THEN {v} END"
     if column_kind == "number":
-        return f"CASE WHEN {t} IN ('integer', 'real') THEN {v} END"
+        return f"CASE WHEN {t} IN ('integer', 'real') THEN CASE WHEN abs({v}) <= {_LARGEST} THEN {v} END END"
     if column_kind == "integer":
         return (f"CASE WHEN {t} IN ('integer', 'real') THEN"
                 f" CASE WHEN {v} = CAST({v} AS INTEGER) THEN CAST({v} AS INTEGER) END END")
