@@ -27,8 +27,9 @@ bench: $(STAMP)
 	$(BIN)/python bench/many_orgs.py
 	$(BIN)/python bench/slack_load.py
 
-docs: $(STAMP)  # docs/slack.md: what the daemon says in Slack, written by driving it (the test checks it)
+docs: $(STAMP)  # docs/slack.md: what the daemon says in Slack, written by driving it; docs/DATA.md's column tables
 	UPDATE_DOCS=1 $(BIN)/python -m pytest -q tests/slack/test_slack_doc.py -k sqlite
+	$(BIN)/python -m storage.typed docs
 
 clean:
 	rm -rf $(VENV) build *.egg-info

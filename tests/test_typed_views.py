@@ -4,16 +4,20 @@ Xero's forms are typed; voided, deleted, archived and vanished records show it."
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from daemon.core.entities import ENTITIES
 from daemon.xero.dates import json_date_ms as parse_ms_date
+from storage.typed import docs
 from storage.typed.columns import VIEWS, column_names
 from tests.databases import fetch
 from tests.support import settings_for
 
+DATA_MD = Path(__file__).parent.parent / "docs" / "DATA.md"
 UNITS = 10000  # Xero's amounts have at most 4 decimals: SQLite sums them exactly in 1/10000 units (docs/DATA.md)
 
 
@@ -101,6 +105,19 @@ async def test_every_view_answers_after_a_sync_of_every_entity(make_daemon, emul
             [(held,)] = await fetch(database_url, "SELECT COUNT(*) FROM records WHERE tenant_id = ? AND entity = ?",
                                     (t, view.entity))
             assert len(rows) == held, view.name
+    for sql in _examples("sqlite" if _sqlite(database_url) else "postgres"):
+        assert await fetch(database_url, sql) or "2025-12-01" in sql, sql  # each example answers
+
+
+def _examples(dialect: str) -> list[str]:
+    """docs/DATA.md's example queries for one backend (its ```sql blocks marked `-- postgres|sqlite|both`)."""
+    blocks = re.findall(r"```sql\n-- (postgres|sqlite|both)\n(.*?)```", DATA_MD.read_text(), re.S)
+    return [sql for marked, sql in blocks if marked in (dialect, "both")]
+
+
+def test_data_md_documents_every_column_of_every_view():
+    assert docs.columns() in DATA_MD.read_text(), "run `python -m storage.typed docs`"
+    assert len(_examples("postgres")) == len(_examples("sqlite")) >= 6
 
 
 async def test_dates_in_both_of_xeros_forms_are_typed(daemon, emulator, database_url):
