@@ -46,33 +46,53 @@ $$ SELECT CASE WHEN jsonb_typeof(v) = 'array' THEN v END $$;
 
 -- Xero's dates: '/Date(1514764800000+0000)/' (milliseconds since 1970 UTC; the offset is not applied) or ISO-8601
 -- ('2024-03-01T00:00:00', optionally with seconds' fraction and 'Z' or '+hh:mm'), as UTC, within years 1-9999.
+-- Simple patterns, then positions: PostgreSQL's regular expressions with counted repeats cost several times more.
 CREATE FUNCTION xero_timestamp(v jsonb) RETURNS timestamp LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
 DECLARE
     s text;
-    m text[];
+    part text;
     ms bigint;
-    y int; mo int; d int; h int; mi int; sec numeric; oh int; om int;
+    y int; mo int; d int; h int := 0; mi int := 0; sec numeric := 0; oh int; om int;
+    zone text;
     ts timestamp;
 BEGIN
     IF jsonb_typeof(v) IS DISTINCT FROM 'string' THEN
         RETURN NULL;
     END IF;
     s := v #>> '{}';
-    m := regexp_match(s, '^/Date\((0|-?[1-9][0-9]{0,14})([+-][0-9]{4})?\)/$');
-    IF m IS NOT NULL THEN
-        ms := m[1]::bigint;
+    IF length(s) > 40 THEN
+        RETURN NULL;
+    END IF;
+    IF s ~ '^/Date\(-?[0-9]+([+-][0-9][0-9][0-9][0-9])?\)/$' THEN
+        part := substr(s, 7, length(s) - 8);
+        IF length(part) > 5 AND substr(part, length(part) - 4, 1) IN ('+', '-') THEN
+            part := left(part, -5);  -- the offset
+        END IF;
+        IF length(part) > 16 OR part = '-0' OR (left(ltrim(part, '-'), 1) = '0' AND part <> '0') THEN
+            RETURN NULL;  -- what SQLite cannot read the same way: leading zeros, too many digits
+        END IF;
+        ms := part::bigint;
         IF ms < -62135596800000 OR ms > 253402300799999 THEN
             RETURN NULL;
         END IF;
         RETURN timestamp '1970-01-01' + ms * interval '1 millisecond';
     END IF;
-    m := regexp_match(s, '^([0-9]{4})-([0-9]{2})-([0-9]{2})'
-                         '(?:[T ]([0-9]{2}):([0-9]{2})(?::([0-9]{2}(?:\.[0-9]{1,9})?))?)?(Z|[+-][0-9]{2}:[0-9]{2})?$');
-    IF m IS NULL THEN
+    IF s !~ '^[0-9]{4}-[0-9][0-9]-[0-9][0-9]([T ][0-9][0-9]:[0-9][0-9](:[0-9][0-9](\.[0-9]+)?)?(Z|[+-][0-9][0-9]:[0-9][0-9])?)?$' THEN
         RETURN NULL;
     END IF;
-    y := m[1]::int; mo := m[2]::int; d := m[3]::int;
-    h := coalesce(m[4]::int, 0); mi := coalesce(m[5]::int, 0); sec := coalesce(m[6]::numeric, 0);
+    IF right(s, 1) = 'Z' THEN
+        s := left(s, -1);
+    ELSIF length(s) >= 22 AND substr(s, length(s) - 5, 1) IN ('+', '-') THEN
+        zone := right(s, 6);
+        s := left(s, -6);
+    END IF;
+    y := substr(s, 1, 4)::int; mo := substr(s, 6, 2)::int; d := substr(s, 9, 2)::int;
+    IF length(s) > 10 THEN
+        h := substr(s, 12, 2)::int; mi := substr(s, 15, 2)::int;
+    END IF;
+    IF length(s) > 16 THEN
+        sec := substr(s, 18)::numeric;
+    END IF;
     IF y < 1 OR mo NOT BETWEEN 1 AND 12 OR d < 1 OR h > 23 OR mi > 59 OR sec >= 60 THEN
         RETURN NULL;
     END IF;
@@ -80,12 +100,12 @@ BEGIN
         RETURN NULL;
     END IF;
     ts := make_timestamp(y, mo, d, h, mi, sec::double precision);
-    IF m[7] IS NOT NULL AND m[7] <> 'Z' THEN
-        oh := substr(m[7], 2, 2)::int; om := substr(m[7], 5, 2)::int;
+    IF zone IS NOT NULL THEN
+        oh := substr(zone, 2, 2)::int; om := substr(zone, 5, 2)::int;
         IF oh > 14 OR om > 59 THEN  -- as SQLite: offsets within 14 hours
             RETURN NULL;
         END IF;
-        ts := ts - (CASE WHEN left(m[7], 1) = '-' THEN -1 ELSE 1 END) * make_interval(hours => oh, mins => om);
+        ts := ts - (CASE WHEN left(zone, 1) = '-' THEN -1 ELSE 1 END) * make_interval(hours => oh, mins => om);
     END IF;
     IF ts < timestamp '0001-01-01' OR ts >= timestamp '10000-01-01' THEN
         RETURN NULL;
