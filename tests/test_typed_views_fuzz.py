@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -100,7 +101,6 @@ def _record(draw, view: View):
 # --- what should come out -------------------------------------------------------------------------------------------
 def _when(kind: str, raw, pg: bool):
     """What a date or instant field reads as on one backend (None: NULL)."""
-    import re
     if not isinstance(raw, str):
         return None
     if m := re.fullmatch(r"/Date\((0|-?[1-9][0-9]{0,14})([+-][0-9]{4})?\)/", raw):

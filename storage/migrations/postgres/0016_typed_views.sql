@@ -103,8 +103,6 @@ BEGIN
     RETURN ts;
 END $$;
 
-CREATE FUNCTION xero_instant(v jsonb) RETURNS timestamptz LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
-$$ SELECT xero_timestamp(v) AT TIME ZONE 'UTC' $$;
 
 CREATE VIEW organisations AS
 SELECT r.tenant_id AS "tenant_id",
@@ -128,7 +126,7 @@ SELECT r.tenant_id AS "tenant_id",
        xero_integer(d.doc -> 'FinancialYearEndMonth') AS "financial_year_end_month",
        xero_text(d.doc -> 'SalesTaxBasis') AS "sales_tax_basis",
        xero_text(d.doc -> 'SalesTaxPeriod') AS "sales_tax_period",
-       xero_instant(d.doc -> 'CreatedDateUTC') AS "created_date_utc",
+       (xero_timestamp(d.doc -> 'CreatedDateUTC') AT TIME ZONE 'UTC') AS "created_date_utc",
        r.status AS "status",
        (r.deleted::integer <> 0 OR COALESCE(r.status = 'DELETED', false)) AS "deleted",
        NULL::timestamptz AS "updated_utc",
@@ -157,7 +155,7 @@ SELECT r.tenant_id AS "tenant_id",
        xero_boolean(d.doc -> 'HasAttachments') AS "has_attachments",
        r.status AS "status",
        (r.deleted::integer <> 0 OR COALESCE(r.status = 'DELETED', false)) AS "deleted",
-       xero_instant(d.doc -> 'UpdatedDateUTC') AS "updated_utc",
+       (xero_timestamp(d.doc -> 'UpdatedDateUTC') AT TIME ZONE 'UTC') AS "updated_utc",
        to_timestamp(r.synced_at) AS "synced_at"
 FROM records AS r CROSS JOIN LATERAL xero_json(r.data::text) AS d(doc)
 WHERE r.entity = 'Contacts';
@@ -193,7 +191,7 @@ SELECT r.tenant_id AS "tenant_id",
        xero_text(d.doc -> 'Url') AS "url",
        r.status AS "status",
        (r.deleted::integer <> 0 OR COALESCE(r.status = 'DELETED', false)) AS "deleted",
-       xero_instant(d.doc -> 'UpdatedDateUTC') AS "updated_utc",
+       (xero_timestamp(d.doc -> 'UpdatedDateUTC') AT TIME ZONE 'UTC') AS "updated_utc",
        to_timestamp(r.synced_at) AS "synced_at"
 FROM records AS r CROSS JOIN LATERAL xero_json(r.data::text) AS d(doc)
 WHERE r.entity = 'Invoices';
@@ -245,7 +243,7 @@ SELECT r.tenant_id AS "tenant_id",
        xero_boolean(d.doc -> 'HasAttachments') AS "has_attachments",
        r.status AS "status",
        (r.deleted::integer <> 0 OR COALESCE(r.status = 'DELETED', false)) AS "deleted",
-       xero_instant(d.doc -> 'UpdatedDateUTC') AS "updated_utc",
+       (xero_timestamp(d.doc -> 'UpdatedDateUTC') AT TIME ZONE 'UTC') AS "updated_utc",
        to_timestamp(r.synced_at) AS "synced_at"
 FROM records AS r CROSS JOIN LATERAL xero_json(r.data::text) AS d(doc)
 WHERE r.entity = 'CreditNotes';
@@ -296,7 +294,7 @@ SELECT r.tenant_id AS "tenant_id",
        xero_text(d.doc #> '{Account,Code}') AS "account_code",
        r.status AS "status",
        (r.deleted::integer <> 0 OR COALESCE(r.status = 'DELETED', false)) AS "deleted",
-       xero_instant(d.doc -> 'UpdatedDateUTC') AS "updated_utc",
+       (xero_timestamp(d.doc -> 'UpdatedDateUTC') AT TIME ZONE 'UTC') AS "updated_utc",
        to_timestamp(r.synced_at) AS "synced_at"
 FROM records AS r CROSS JOIN LATERAL xero_json(r.data::text) AS d(doc)
 WHERE r.entity = 'Payments';
@@ -320,7 +318,7 @@ SELECT r.tenant_id AS "tenant_id",
        xero_boolean(d.doc -> 'HasAttachments') AS "has_attachments",
        r.status AS "status",
        (r.deleted::integer <> 0 OR COALESCE(r.status = 'DELETED', false)) AS "deleted",
-       xero_instant(d.doc -> 'UpdatedDateUTC') AS "updated_utc",
+       (xero_timestamp(d.doc -> 'UpdatedDateUTC') AT TIME ZONE 'UTC') AS "updated_utc",
        to_timestamp(r.synced_at) AS "synced_at"
 FROM records AS r CROSS JOIN LATERAL xero_json(r.data::text) AS d(doc)
 WHERE r.entity = 'Overpayments';
@@ -344,7 +342,7 @@ SELECT r.tenant_id AS "tenant_id",
        xero_boolean(d.doc -> 'HasAttachments') AS "has_attachments",
        r.status AS "status",
        (r.deleted::integer <> 0 OR COALESCE(r.status = 'DELETED', false)) AS "deleted",
-       xero_instant(d.doc -> 'UpdatedDateUTC') AS "updated_utc",
+       (xero_timestamp(d.doc -> 'UpdatedDateUTC') AT TIME ZONE 'UTC') AS "updated_utc",
        to_timestamp(r.synced_at) AS "synced_at"
 FROM records AS r CROSS JOIN LATERAL xero_json(r.data::text) AS d(doc)
 WHERE r.entity = 'Prepayments';
@@ -370,7 +368,7 @@ SELECT r.tenant_id AS "tenant_id",
        xero_number(d.doc -> 'QuantityOnHand') AS "quantity_on_hand",
        r.status AS "status",
        (r.deleted::integer <> 0 OR COALESCE(r.status = 'DELETED', false)) AS "deleted",
-       xero_instant(d.doc -> 'UpdatedDateUTC') AS "updated_utc",
+       (xero_timestamp(d.doc -> 'UpdatedDateUTC') AT TIME ZONE 'UTC') AS "updated_utc",
        to_timestamp(r.synced_at) AS "synced_at"
 FROM records AS r CROSS JOIN LATERAL xero_json(r.data::text) AS d(doc)
 WHERE r.entity = 'Items';
@@ -396,7 +394,7 @@ SELECT r.tenant_id AS "tenant_id",
        xero_boolean(d.doc -> 'HasAttachments') AS "has_attachments",
        r.status AS "status",
        (r.deleted::integer <> 0 OR COALESCE(r.status = 'DELETED', false)) AS "deleted",
-       xero_instant(d.doc -> 'UpdatedDateUTC') AS "updated_utc",
+       (xero_timestamp(d.doc -> 'UpdatedDateUTC') AT TIME ZONE 'UTC') AS "updated_utc",
        to_timestamp(r.synced_at) AS "synced_at"
 FROM records AS r CROSS JOIN LATERAL xero_json(r.data::text) AS d(doc)
 WHERE r.entity = 'Accounts';
@@ -456,7 +454,7 @@ SELECT r.tenant_id AS "tenant_id",
        xero_text(d.doc -> 'Url') AS "url",
        r.status AS "status",
        (r.deleted::integer <> 0 OR COALESCE(r.status = 'DELETED', false)) AS "deleted",
-       xero_instant(d.doc -> 'UpdatedDateUTC') AS "updated_utc",
+       (xero_timestamp(d.doc -> 'UpdatedDateUTC') AT TIME ZONE 'UTC') AS "updated_utc",
        to_timestamp(r.synced_at) AS "synced_at"
 FROM records AS r CROSS JOIN LATERAL xero_json(r.data::text) AS d(doc)
 WHERE r.entity = 'BankTransactions';
@@ -502,10 +500,10 @@ SELECT r.tenant_id AS "tenant_id",
        xero_boolean(d.doc -> 'FromIsReconciled') AS "from_is_reconciled",
        xero_boolean(d.doc -> 'ToIsReconciled') AS "to_is_reconciled",
        xero_boolean(d.doc -> 'HasAttachments') AS "has_attachments",
-       xero_instant(d.doc -> 'CreatedDateUTC') AS "created_date_utc",
+       (xero_timestamp(d.doc -> 'CreatedDateUTC') AT TIME ZONE 'UTC') AS "created_date_utc",
        r.status AS "status",
        (r.deleted::integer <> 0 OR COALESCE(r.status = 'DELETED', false)) AS "deleted",
-       xero_instant(d.doc -> 'CreatedDateUTC') AS "updated_utc",
+       (xero_timestamp(d.doc -> 'CreatedDateUTC') AT TIME ZONE 'UTC') AS "updated_utc",
        to_timestamp(r.synced_at) AS "synced_at"
 FROM records AS r CROSS JOIN LATERAL xero_json(r.data::text) AS d(doc)
 WHERE r.entity = 'BankTransfers';
@@ -521,7 +519,7 @@ SELECT r.tenant_id AS "tenant_id",
        xero_text(d.doc -> 'Url') AS "url",
        r.status AS "status",
        (r.deleted::integer <> 0 OR COALESCE(r.status = 'DELETED', false)) AS "deleted",
-       xero_instant(d.doc -> 'UpdatedDateUTC') AS "updated_utc",
+       (xero_timestamp(d.doc -> 'UpdatedDateUTC') AT TIME ZONE 'UTC') AS "updated_utc",
        to_timestamp(r.synced_at) AS "synced_at"
 FROM records AS r CROSS JOIN LATERAL xero_json(r.data::text) AS d(doc)
 WHERE r.entity = 'ManualJournals';
@@ -550,13 +548,13 @@ SELECT r.tenant_id AS "tenant_id",
        r.xero_id AS "journal_id",
        xero_integer(d.doc -> 'JournalNumber') AS "journal_number",
        xero_timestamp(d.doc -> 'JournalDate') AS "journal_date",
-       xero_instant(d.doc -> 'CreatedDateUTC') AS "created_date_utc",
+       (xero_timestamp(d.doc -> 'CreatedDateUTC') AT TIME ZONE 'UTC') AS "created_date_utc",
        xero_text(d.doc -> 'Reference') AS "reference",
        xero_text(d.doc -> 'SourceID') AS "source_id",
        xero_text(d.doc -> 'SourceType') AS "source_type",
        r.status AS "status",
        (r.deleted::integer <> 0 OR COALESCE(r.status = 'DELETED', false)) AS "deleted",
-       xero_instant(d.doc -> 'CreatedDateUTC') AS "updated_utc",
+       (xero_timestamp(d.doc -> 'CreatedDateUTC') AT TIME ZONE 'UTC') AS "updated_utc",
        to_timestamp(r.synced_at) AS "synced_at"
 FROM records AS r CROSS JOIN LATERAL xero_json(r.data::text) AS d(doc)
 WHERE r.entity = 'Journals';
@@ -637,7 +635,7 @@ SELECT r.tenant_id AS "tenant_id",
        xero_boolean(d.doc -> 'HasAttachments') AS "has_attachments",
        r.status AS "status",
        (r.deleted::integer <> 0 OR COALESCE(r.status = 'DELETED', false)) AS "deleted",
-       xero_instant(d.doc -> 'UpdatedDateUTC') AS "updated_utc",
+       (xero_timestamp(d.doc -> 'UpdatedDateUTC') AT TIME ZONE 'UTC') AS "updated_utc",
        to_timestamp(r.synced_at) AS "synced_at"
 FROM records AS r CROSS JOIN LATERAL xero_json(r.data::text) AS d(doc)
 WHERE r.entity = 'PurchaseOrders';
@@ -687,7 +685,7 @@ SELECT r.tenant_id AS "tenant_id",
        xero_text(d.doc -> 'BrandingThemeID') AS "branding_theme_id",
        r.status AS "status",
        (r.deleted::integer <> 0 OR COALESCE(r.status = 'DELETED', false)) AS "deleted",
-       xero_instant(d.doc -> 'UpdatedDateUTC') AS "updated_utc",
+       (xero_timestamp(d.doc -> 'UpdatedDateUTC') AT TIME ZONE 'UTC') AS "updated_utc",
        to_timestamp(r.synced_at) AS "synced_at"
 FROM records AS r CROSS JOIN LATERAL xero_json(r.data::text) AS d(doc)
 WHERE r.entity = 'Quotes';
@@ -789,7 +787,7 @@ SELECT r.tenant_id AS "tenant_id",
        xero_boolean(d.doc -> 'IsSubscriber') AS "is_subscriber",
        r.status AS "status",
        (r.deleted::integer <> 0 OR COALESCE(r.status = 'DELETED', false)) AS "deleted",
-       xero_instant(d.doc -> 'UpdatedDateUTC') AS "updated_utc",
+       (xero_timestamp(d.doc -> 'UpdatedDateUTC') AT TIME ZONE 'UTC') AS "updated_utc",
        to_timestamp(r.synced_at) AS "synced_at"
 FROM records AS r CROSS JOIN LATERAL xero_json(r.data::text) AS d(doc)
 WHERE r.entity = 'Users';
