@@ -80,6 +80,9 @@ def _document(draw, columns: tuple[Column, ...]) -> dict:
     for column in columns:
         for path in column.paths:
             _put(doc, path, draw(_field(column.kind)))
+    nested = sorted({path.split(".")[0] for column in columns for path in column.paths if "." in path})
+    for key in draw(st.lists(st.sampled_from(nested), max_size=2)) if nested else ():
+        doc[key] = draw(ODD)  # an object Xero nests (Contact, Invoice, Schedule, ...) of another kind
     return doc
 
 
