@@ -27,9 +27,10 @@ bench: $(STAMP)
 	$(BIN)/python bench/many_orgs.py
 	$(BIN)/python bench/slack_load.py
 
-docs: $(STAMP)  # docs/slack.md: what the daemon says in Slack, written by driving it; README's entity table
+docs: $(STAMP)  # docs/slack.md (what the daemon says in Slack, written by driving it), README's entity table, docs/DATA.md's column tables
 	UPDATE_DOCS=1 $(BIN)/python -m pytest -q tests/slack/test_slack_doc.py -k sqlite
 	UPDATE_DOCS=1 $(BIN)/python -m pytest -q tests/test_readme_entities.py
+	$(BIN)/python -m storage.typed docs
 
 clean:
 	rm -rf $(VENV) build *.egg-info
