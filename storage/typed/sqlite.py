@@ -41,8 +41,10 @@ def value(column_kind: str, doc: str, path: str) -> str:
     if column_kind == "number":
         return f"CASE WHEN {t} IN ('integer', 'real') THEN CASE WHEN abs({v}) <= {_LARGEST} THEN {v} END END"
     if column_kind == "integer":
-        return (f"CASE WHEN {t} IN ('integer', 'real') THEN"
-                f" CASE WHEN {v} = CAST({v} AS INTEGER) THEN CAST({v} AS INTEGER) END END")
+        # SQLite calls a JSON integer beyond 64 bits "integer" but reads it as a real (whose cast saturates)
+        return (f"CASE WHEN {t} IN ('integer', 'real') THEN CASE typeof({v}) WHEN 'integer' THEN {v}"
+                f" ELSE CASE WHEN abs({v}) < 9223372036854775807.0 AND {v} = CAST({v} AS INTEGER)"
+                f" THEN CAST({v} AS INTEGER) END END END")
     if column_kind == "boolean":
         return f"CASE {t} WHEN 'true' THEN 1 WHEN 'false' THEN 0 END"
     if column_kind == "json":
