@@ -170,6 +170,15 @@ class Records:
         return [Change(r["seq"], r["xero_id"], r["status"], bool(r["deleted"]) or r["status"] == GONE,
                        r["changed_ms"], r["data"]) for r in rows]
 
+    async def seq_before(self, tenant_id: str, entity: str, since: float) -> int:
+        """Where the entity's change sequence stood before `since` (a run's start): the number of the latest record
+        not stored since then (0: none). Reading on from it gives every change stored since. Walks the sequence
+        down from its end, so it reads about as many rows as changed since."""
+        row = await self._db.fetchone(
+            "SELECT seq FROM records WHERE tenant_id = ? AND entity = ? AND synced_at < ? ORDER BY seq DESC LIMIT 1",
+            (tenant_id, entity, since))
+        return int(row["seq"]) if row else 0
+
     async def last_seq(self, tenant_id: str, entity: str) -> int:
         """The last number given in the entity's change sequence (0: none yet)."""
         row = await self._db.fetchone(_LAST_SEQ, (tenant_id, entity))

@@ -49,9 +49,10 @@ class RecordsApi:
         more = len(changes) > count
         changes = changes[:count]
         last = changes[-1].seq if changes else after
-        return RecordsPage([_shown(c) for c in changes], self._cursor(tenant_id, name, last), more)
+        return RecordsPage([_shown(c) for c in changes], self.cursor(tenant_id, name, last), more)
 
-    def _cursor(self, tenant_id: str, entity: str, seq: int) -> str:
+    def cursor(self, tenant_id: str, entity: str, seq: int) -> str:
+        """The cursor that reads on after `seq` in the entity's change sequence."""
         mac = self._secrets.mac(f"{tenant_id}\n{entity}\n{seq}")
         return base64.urlsafe_b64encode(f"{seq}.{mac}".encode()).decode().rstrip("=")
 
