@@ -13,6 +13,7 @@ import base64
 import binascii
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from daemon.core.crypto import Secrets
 from daemon.core.entities import ENTITIES
@@ -97,8 +98,15 @@ def _instant(word: str) -> int:
 
 
 def _shown(change: Change) -> str:
-    """The record's JSON with `_updated` (ISO-8601 UTC) and `_deleted` added (spliced: not parsed and rewritten)."""
-    updated = datetime.fromtimestamp(change.updated_ms / 1000, UTC).isoformat(timespec="milliseconds")
-    extra = f'"_updated":"{updated.replace("+00:00", "Z")}","_deleted":{"true" if change.deleted else "false"}'
-    inner = change.data.strip()[1:-1].strip()
-    return "{" + inner + ("," if inner else "") + extra + "}"
+    """The record's JSON with `_updated` (ISO-8601 UTC) and `_deleted` added: spliced in before its closing brace,
+    not parsed and written again (the stored JSON is an object, as Xero sent it)."""
+    seconds, ms = divmod(change.updated_ms, 1000)
+    extra = f'"_updated":"{_second(seconds)}.{ms:03d}Z","_deleted":{"true" if change.deleted else "false"}}}'
+    data = change.data.rstrip()
+    empty = len(data) < 16 and data[:-1].rstrip() == "{"
+    return data[:-1] + ("" if empty else ",") + extra
+
+
+@lru_cache(maxsize=4096)
+def _second(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, UTC).isoformat()[:19]
