@@ -75,7 +75,7 @@ class ChangeNotifier:
 
     async def _tell(self, org: Org, run: Run) -> None:
         changed = {entity: counts for entity, counts in sorted(run.kinds.items()) if counts.total}
-        if not changed:
+        if not changed or run.tenant_id != org.tenant_id:  # (a refused grant tells its other orgs of this run)
             return
         try:
             body = await self._body(org, run, changed)
