@@ -185,3 +185,23 @@ def test_urls_need_the_secret_and_bad_urls_are_refused_without_echoing_them():
     ok = Settings.from_env({**base, "OUTBOUND_WEBHOOK_URLS": "https://a.example/h,http://b.example/x",
                             "OUTBOUND_WEBHOOK_SECRET": "k"})
     assert ok.outbound_webhook_urls == ("https://a.example/h", "http://b.example/x")
+
+
+async def test_a_run_that_fails_part_way_still_tells_what_it_stored(make_daemon, hooked, emulator, receiver):
+    from daemon.xero.client import RetryPolicy
+
+    daemon = await make_daemon(settings_=hooked, retry=RetryPolicy(attempts=2, base=1.0, cap=5.0, timeout=0.5))
+    await daemon.connect(emulator)
+    await daemon.advance(0)
+    await daemon.flush()
+    receiver.got.clear()
+    tenant = emulator.state.tenants[0].tenant_id
+    invoice = emulator.state.records(tenant, "Invoices")[0]["InvoiceID"]
+    await daemon.clock.advance(60)
+    emulator.state.update_record(tenant, "Invoices", invoice, {"Reference": "stored before the failure"})
+    emulator.state.inject_fault("503_text", tenant_id=tenant, entity="Payments", fraction=1.0)
+    run = (await daemon.finish(daemon.service.sync(tenant))).run
+    assert run.outcome == "failed"
+    await daemon.flush()
+    [sent] = bodies(receiver)
+    assert sent["run"]["outcome"] == "failed" and sent["entities"]["Invoices"]["updated"] == 1
