@@ -26,6 +26,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/incremental_sync.py
 	$(BIN)/python bench/many_orgs.py
 	$(BIN)/python bench/slack_load.py
+	$(BIN)/python bench/api_read.py
 
 docs: $(STAMP)  # docs/slack.md (what the daemon says in Slack, written by driving it), README's entity table, docs/DATA.md's column tables
 	UPDATE_DOCS=1 $(BIN)/python -m pytest -q tests/slack/test_slack_doc.py -k sqlite

@@ -38,10 +38,15 @@ from daemon.core.settings import Settings
 from daemon.core.tasks import TaskGroup
 from daemon.slack.client import web_client
 from daemon.slack.notifier import SlackNotifier
-from daemon.slack.outbox import Outbox
+from daemon.core.outbox import Outbox
+from daemon.slack import outbox as slack_outbox
+from daemon.slack.outbox import SlackCarrier
 from daemon.sync.engine import SyncEngine
 from daemon.sync.notifier import LogNotifier, Notifier, Notifiers
+from daemon.sync import outbound
+from daemon.sync.outbound import ChangeNotifier, WebhookCarrier
 from daemon.sync.outcomes import Outcomes
+from daemon.sync.records_api import RecordsApi
 from daemon.sync.runs import SyncRuns
 from daemon.sync.scheduler import Scheduler
 from daemon.sync.service import Parts, SyncService
@@ -75,7 +80,7 @@ def create_app(
     app[METRICS] = Metrics(app[CLOCK])
     app[TASKS] = TaskGroup()
     app[SLACK_CLIENT] = slack_client or web_client(settings)
-    app[SLACK_OUTBOX] = Outbox(app[SLACK_CLIENT], app[CLOCK], app[TASKS], metrics=app[METRICS])
+    app[SLACK_OUTBOX] = Outbox(app[CLOCK], app[TASKS])
     app[NOTIFIER] = Notifiers(notifier or _notifier(app))  # the Home tab joins it once the service is up
     app[SLACK_BOLT] = bolt.build_bolt(app[SLACK_CLIENT], settings.slack_signing_secret, lambda user: Ctx(
         app[SERVICE], settings, app[CLOCK], app[TASKS], app[METRICS], user, app.get(HOME)))
@@ -96,6 +101,7 @@ def _routes(app: web.Application) -> None:
     app.router.add_get("/oauth/callback", oauth.callback)
     app.router.add_post("/webhooks/xero", webhooks.receive)
     app.router.add_get("/api/v1/orgs", api.orgs)
+    app.router.add_get("/api/v1/orgs/{tenant_id}/{entity}", api.records)
     if app[SETTINGS].slack_signing_secret:
         app.router.add_post("/slack/events", door.events)
 
@@ -147,8 +153,12 @@ async def _tasks(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _outbox(app: web.Application) -> AsyncIterator[None]:
-    outbox = app[SLACK_OUTBOX]
-    outbox.start(app[STORE].alerts, send=bool(app[SLACK_CLIENT].token))
+    outbox, settings = app[SLACK_OUTBOX], app[SETTINGS]
+    if app[SLACK_CLIENT].token:  # without one, Slack messages wait in the store for a daemon that has one
+        outbox.carry(slack_outbox.METHODS, SlackCarrier(app[SLACK_CLIENT], metrics=app[METRICS]))
+    if settings.outbound_webhook_urls:
+        outbox.carry((outbound.METHOD,), WebhookCarrier(app[HTTP], settings.outbound_webhook_secret, app[CLOCK]))
+    outbox.start(app[STORE].alerts)
     yield
     await outbox.stop()  # a message on its way finishes before the task group cancels the loop
 
@@ -169,8 +179,11 @@ async def _service(app: web.Application, pacer: Pacer | None, retry: RetryPolicy
     parts = Parts(consent=consent, runs=runs, scheduler=scheduler, webhooks=WebhookInbox(store, runs, clock, tasks),
                   tokens=tokens, identity=identity, connection_test=ConnectionTest(store, tokens, identity, client,
                                                                  entities=settings.sync_entities),
-                  notifier=notifier, metrics=metrics)
+                  notifier=notifier, metrics=metrics, records_api=(records_api := RecordsApi(store, app[SECRETS])))
     app[SERVICE] = service = SyncService(settings, store, clock, parts)
+    if settings.outbound_webhook_urls:  # told of every run's end, after the alert channel
+        notifier.add(ChangeNotifier(store, app[SLACK_OUTBOX], records_api, settings.outbound_webhook_urls,
+                                    settings.public_url))
     if app[SLACK_CLIENT].token:  # the Home tab is published with the bot token, and kept fresh on every change
         app[HOME] = home = HomeTab(service, app[SLACK_CLIENT], settings, clock, tasks)
         notifier.add(home)

@@ -28,6 +28,6 @@ NOTIFIER = web.AppKey("notifier", "Notifier")
 SERVICE = web.AppKey("service", "SyncService")  # what handlers call
 SCHEDULER = web.AppKey("scheduler", "Scheduler")
 SLACK_CLIENT = web.AppKey("slack_client", "AsyncWebClient")  # the one Slack Web API client
-SLACK_OUTBOX = web.AppKey("slack_outbox", "Outbox")
+SLACK_OUTBOX = web.AppKey("slack_outbox", "Outbox")  # the one outbox: Slack messages and outbound webhooks
 SLACK_BOLT = web.AppKey("slack_bolt", "AsyncApp")
 HOME = web.AppKey("home", "HomeTab")  # the app's Home tab (only with a bot token)

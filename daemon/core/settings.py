@@ -48,6 +48,8 @@ VARIABLES: dict[str, tuple[str | None, str]] = {
     "RECONCILE_INTERVAL": ("604800", "seconds"),
     "REAUTH_LINK_TTL": ("604800", "seconds"),
     "API_RATE_LIMIT": ("600", "rate"),
+    "OUTBOUND_WEBHOOK_URLS": ("", "urls"),  # told after each sync that changed records (daemon/sync/outbound.py)
+    "OUTBOUND_WEBHOOK_SECRET": (None, "str"),  # signs what is sent to them
     "LOG_LEVEL": ("info", "loglevel"),
 }
 
@@ -86,6 +88,8 @@ class Settings:
     reconcile_interval: int
     reauth_link_ttl: int
     api_rate_limit: int
+    outbound_webhook_urls: tuple[str, ...]
+    outbound_webhook_secret: str | None
     log_level: str
 
     @classmethod
@@ -106,6 +110,9 @@ class Settings:
         if require_slack and not values["slack_signing_secret"] and not values["slack_app_token"]:
             raise SettingsError("SLACK_SIGNING_SECRET", "is required to verify Slack's requests (or set"
                                 " SLACK_APP_TOKEN to reach Slack over Socket Mode)")
+        if values["outbound_webhook_urls"] and not values["outbound_webhook_secret"]:
+            raise SettingsError("OUTBOUND_WEBHOOK_SECRET", "is required with OUTBOUND_WEBHOOK_URLS (every delivery"
+                                " is signed with it, so receivers can tell it came from this daemon)")
         if is_postgres(values["database_url"]) and not values["secret_key"]:
             raise SettingsError("SECRET_KEY", "is required with a PostgreSQL DATABASE_URL (every replica must read"
                                 " the tokens the others stored, so the key cannot be generated per machine)")
@@ -150,6 +157,13 @@ def _parse(name: str, raw: str, kind: str) -> object:
         for prefix in prefixes:
             _parse(name, prefix, "url")
         return prefixes
+    if kind == "urls":  # never echoed back: a receiver's URL may carry a secret of its own
+        urls = tuple(part.strip() for part in raw.split(",") if part.strip())
+        for n, url in enumerate(urls, 1):
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise SettingsError(name, f"must be comma-separated http(s) URLs; URL {n} is not one")
+        return urls
     if kind == "url":
         parts = urlsplit(raw)
         if parts.scheme not in ("http", "https") or not parts.netloc:

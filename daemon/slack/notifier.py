@@ -19,7 +19,7 @@ import structlog
 
 from clock import Clock
 from daemon.slack.blocks import Reply
-from daemon.slack.outbox import Outbox
+from daemon.core.outbox import Outbox
 from daemon.slack.wording import alerts as say
 from storage.alerts import Episode, Outgoing
 from storage.orgs import Org
