@@ -58,7 +58,7 @@ async def test_a_disabled_orgs_grant_is_alive_45_days_later_and_syncs_without_re
 
 
 async def test_the_keep_alive_refreshes_a_grant_not_refreshed_for_the_setting_even_with_a_live_token(
-        daemon, emulator):
+        daemon, emulator, log_lines):
     await daemon.connect(emulator)
     await daemon.finish(daemon.service.sync(emulator.state.tenants[0].tenant_id))
     [org] = await daemon.store.orgs.list()
@@ -75,6 +75,12 @@ async def test_the_keep_alive_refreshes_a_grant_not_refreshed_for_the_setting_ev
     assert len(token_calls(emulator)) == 1 and len(connection_checks(emulator)) == 2
     life = await daemon.store.grants.life(org.grant_id)
     assert life.refreshed_at == now and life.checked_at == now and life.upkeep_at == now + CHECK_EVERY
+    logged = log_lines()
+    assert '"event": "upkeep.grant_kept_alive"' in logged and '"event": "upkeep.grant_checked"' in logged
+    [grant] = emulator.state.grants.grants.values()
+    stored = (await daemon.store.grants.get(org.grant_id)).tokens
+    for secret in (grant.refresh_token, *grant.previous, stored.access_token, stored.refresh_token):
+        assert secret not in logged  # tokens never reach a log line
 
 
 async def _age(daemon, grant_id: int, *, refreshed_days_ago: float) -> None:
