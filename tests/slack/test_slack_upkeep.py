@@ -120,3 +120,24 @@ async def test_status_shows_the_grants_age_and_when_it_would_lapse_in_the_orgs_t
     assert f"it lapses <!date^{lapse}^" in status.text
     assert re.search(r"it lapses Tue 2 Feb 2027, \d+:\d\d PM NZDT if nothing refreshes it", status.shown)
     assert "this daemon refreshes every grant at least every 30 days" in status.shown
+
+
+async def test_a_grant_revoked_while_its_orgs_are_disabled_alerts_each_org_once(daemon, emulator, slack):
+    tenants = await connected(daemon, emulator, slack)
+    for tenant in tenants:
+        await daemon.service.set_enabled(tenant, False)
+    await daemon.flush()
+    slack.calls.clear()
+    emulator.state.revoke_grant()  # Xero ends the grant: its refresh is refused (invalid_grant)
+
+    await days_later(daemon, 2)
+    await daemon.flush()
+    for tenant in tenants:
+        org = await daemon.store.orgs.get(tenant)
+        assert org.needs_reauth and org.state_reason == "invalid_grant"
+    alerts = [p for p in slack.posts if p.thread_ts is None]
+    assert sorted(a.fallback.split(". ")[0] for a in alerts) == [
+        ":closed_lock_with_key: Xero needs re-authorization: Demo Company (NZ)",
+        ":closed_lock_with_key: Xero needs re-authorization: Demo Company (UK)"]
+    assert all("authorization failed (invalid_grant)" in a.fallback and a.buttons() for a in alerts)
+    assert all(slack.thread(a.ts) == [] for a in alerts)  # the second day's upkeep skipped the refused grant
