@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 import pytest
 
 from daemon.sync.upkeep import DAY
-from tests.slack.support import reply
+from tests.slack.support import ADMIN, reply
+from tests.slack.test_slack_home import open_home
 from tests.support import follow_consent
 
 
@@ -120,6 +121,9 @@ async def test_status_shows_the_grants_age_and_when_it_would_lapse_in_the_orgs_t
     assert f"it lapses <!date^{lapse}^" in status.text
     assert re.search(r"it lapses Tue 2 Feb 2027, \d+:\d\d PM NZDT if nothing refreshes it", status.shown)
     assert "this daemon refreshes every grant at least every 30 days" in status.shown
+    tab = (await open_home(daemon, slack, ADMIN)).view  # the Home tab's card says the same
+    assert "Xero grant: 10 days old (consented Tue 24 Nov 2026, 10:00 PM NZDT" in tab.shown
+    assert f"it lapses <!date^{lapse}^" in tab.everything()
 
 
 async def test_a_grant_revoked_while_its_orgs_are_disabled_alerts_each_org_once(daemon, emulator, slack):
