@@ -11,6 +11,7 @@ import difflib
 import json
 import os
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -247,6 +248,12 @@ async def test_docs_slack_md_is_what_the_daemon_sends(make_daemon, emulator, sla
     synced = await press(daemon, slack, "home_test", nz)
     page.add_view("After pressing Test connection: the outcome at the top", synced)
 
+    emulator.state.disconnect_tenant(nz)  # in Xero, while it is disabled and paused: no sync would notice
+    daemon.clock.set(datetime.fromtimestamp(daemon.clock.time() + 86400 - 60, UTC))
+    await daemon.advance(60)  # a day on: the grant's daily check of /connections
+    await daemon.flush()
+    upkeep_posts = channel.new()
+
     page.heading("In the alert channel", "Everyone in `SLACK_ALERT_CHANNEL` sees these. One alert per failure "
                                          "episode per organisation; what follows goes in its thread, and the alert "
                                          "is edited to its resolved state when the episode ends.")
@@ -258,7 +265,8 @@ async def test_docs_slack_md_is_what_the_daemon_sends(make_daemon, emulator, sla
                          ("Someone re-authorizes", reconnect_posts),
                          ("An organisation is deleted", delete_posts),
                          ("Xero refuses the app's own credentials, then accepts them again", credentials_posts),
-                         ("Xero's daily API limit is spent", paused_posts)):
+                         ("Xero's daily API limit is spent", paused_posts),
+                         ("The daily check of the grants finds an organisation disconnected in Xero", upkeep_posts)):
         for n, call in enumerate(calls, 1):
             page.add(f"{title} ({n} of {len(calls)})" if len(calls) > 1 else title, call)
 
