@@ -3,7 +3,8 @@ table. The only module that knows every room (handlers, the sync, Xero, Slack ou
 
 Start-up (and, reversed, shutdown) through `cleanup_ctx`: the store (connect + migrate), the HTTP session, the Slack
 client's session, the task group (at shutdown it cancels every background task while the store and sessions are
-still open), the Slack outbox, the Xero side and the sync service, the scheduler; Socket Mode last when configured.
+still open), the Slack outbox, the Xero side and the sync service, the scheduler, the grants' upkeep; Socket Mode
+last when configured.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from daemon.core.keys import (
     SLACK_OUTBOX,
     STORE,
     TASKS,
+    UPKEEP,
 )
 from daemon.core.metrics import Metrics
 from daemon.core.settings import Settings
@@ -50,6 +52,7 @@ from daemon.sync.records_api import RecordsApi
 from daemon.sync.runs import SyncRuns
 from daemon.sync.scheduler import Scheduler
 from daemon.sync.service import Parts, SyncService
+from daemon.sync.upkeep import Upkeep
 from daemon.sync.webhooks import WebhookInbox
 from daemon.xero.client import RetryPolicy, XeroClient
 from daemon.xero.connection_test import ConnectionTest
@@ -85,7 +88,7 @@ def create_app(
     app[SLACK_BOLT] = bolt.build_bolt(app[SLACK_CLIENT], settings.slack_signing_secret, lambda user: Ctx(
         app[SERVICE], settings, app[CLOCK], app[TASKS], app[METRICS], user, app.get(HOME)))
     app.cleanup_ctx.extend([_store, _http, _slack_session, _tasks, _outbox,
-                            lambda a: _service(a, pacer, retry), _scheduler])
+                            lambda a: _service(a, pacer, retry), _scheduler, _upkeep])
     if settings.slack_app_token:
         app.cleanup_ctx.append(_socket_mode)
     _routes(app)
@@ -180,6 +183,8 @@ async def _service(app: web.Application, pacer: Pacer | None, retry: RetryPolicy
                   tokens=tokens, identity=identity, connection_test=ConnectionTest(store, tokens, identity, client,
                                                                  entities=settings.sync_entities),
                   notifier=notifier, metrics=metrics, records_api=(records_api := RecordsApi(store, app[SECRETS])))
+    app[UPKEEP] = Upkeep(store, tokens, identity, consent, notifier, clock, tasks,
+                         keepalive_days=settings.grant_keepalive_days)
     app[SERVICE] = service = SyncService(settings, store, clock, parts)
     if settings.outbound_webhook_urls:  # told of every run's end, after the alert channel
         notifier.add(ChangeNotifier(store, app[SLACK_OUTBOX], records_api, settings.outbound_webhook_urls,
@@ -192,6 +197,11 @@ async def _service(app: web.Application, pacer: Pacer | None, retry: RetryPolicy
 
 async def _scheduler(app: web.Application) -> AsyncIterator[None]:
     app[SCHEDULER].start()
+    yield
+
+
+async def _upkeep(app: web.Application) -> AsyncIterator[None]:
+    app[UPKEEP].start()
     yield
 
 

@@ -1,4 +1,4 @@
-"""Grants: a Xero user's consent, with its tokens encrypted at rest."""
+"""Grants: a Xero user's consent, with its tokens encrypted at rest, and the daily upkeep that keeps it alive."""
 
 from __future__ import annotations
 
@@ -36,6 +36,22 @@ class Grant:
     refreshed_at: float | None
 
 
+@dataclass(frozen=True)
+class GrantLife:
+    """A grant's life, without its tokens: made (the consent), last refreshed, last checked, next upkeep."""
+
+    id: int
+    status: str
+    created_at: float
+    refreshed_at: float | None
+    checked_at: float | None
+    upkeep_at: float | None
+
+
+_LIFE = "id, status, created_at, refreshed_at, checked_at, upkeep_at"
+_UPKEEP_DUE = "COALESCE(upkeep_at, created_at + ?)"  # never planned yet: `first_after` seconds after the consent
+
+
 class Grants:
     def __init__(self, db: Database, cipher: Cipher) -> None:
         self._db = db
@@ -54,6 +70,41 @@ class Grants:
         """The scopes Xero last said the grant holds (space-separated; empty when unknown), without its tokens."""
         row = await self._db.fetchone("SELECT scopes FROM grants WHERE id = ?", (grant_id,))
         return (row["scopes"] or "") if row else ""
+
+    async def life(self, grant_id: int) -> GrantLife | None:
+        row = await self._db.fetchone(f"SELECT {_LIFE} FROM grants WHERE id = ?", (grant_id,))
+        return GrantLife(**dict(row)) if row else None
+
+    # -- the upkeep: claimed by one process at a time ------------------------------------------------------------
+    async def claim_upkeep(self, now: float, *, first_after: float, hold_until: float, limit: int) -> list[GrantLife]:
+        """Claim up to `limit` active grants whose upkeep is due, oldest first, by moving each one's due time to
+        `hold_until` with a conditional UPDATE: of several processes claiming at once, one wins each grant (the
+        others' UPDATE finds it no longer due). A grant held for a token refresh is claimed once that commits.
+        The grants won, as they are now."""
+        rows = await self._db.fetchall(
+            f"SELECT id FROM grants WHERE status = 'active' AND {_UPKEEP_DUE} <= ? ORDER BY {_UPKEEP_DUE}, id LIMIT ?",
+            (first_after, now, first_after, limit))
+        won = []
+        for row in rows:
+            async with self._db.transaction() as tx:
+                claimed = await tx.fetchone(
+                    f"UPDATE grants SET upkeep_at = ? WHERE id = ? AND status = 'active' AND {_UPKEEP_DUE} <= ?"
+                    f" RETURNING {_LIFE}", (hold_until, row["id"], first_after, now))
+            if claimed is not None:
+                won.append(GrantLife(**dict(claimed)))
+        return won
+
+    async def upkept(self, grant_id: int, now: float, next_at: float) -> None:
+        """The grant's upkeep is done (/connections answered now): the next is due at `next_at`."""
+        async with self._db.transaction() as tx:
+            await tx.execute("UPDATE grants SET upkeep_at = ?, checked_at = ? WHERE id = ?", (next_at, now, grant_id))
+
+    async def next_upkeep_at(self, first_after: float) -> float | None:
+        """When the next active grant's upkeep is due (None: there is no active grant)."""
+        row = await self._db.fetchone(f"SELECT MIN({_UPKEEP_DUE}) AS t FROM grants WHERE status = 'active'",
+                                      (first_after,))
+        return row["t"] if row else None
+
     async def save_new(self, tx: Tx, tokens: TokenSet, xero_user_id: str | None, now: float) -> int:
         row = await tx.fetchone(
             "INSERT INTO grants (xero_user_id, tokens, access_expires_at, scopes, created_at, updated_at, refreshed_at)"

@@ -1,6 +1,8 @@
 """Settings: the DESIGN.md table, validated with a clear error naming the variable."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from daemon.core.errors import SettingsError
 from daemon.core.settings import VARIABLES, Settings, read_dotenv
@@ -82,3 +84,28 @@ def test_an_entity_a_grant_cannot_read_is_named_with_the_scope_it_needs():
                                   "accounting.journals.read") == {}  # the broad scopes of older apps
     assert missing_scopes(("Items",), "accounting.invoices") == {}  # items: invoices or settings
     assert missing_scopes(chosen, "") == {}  # not known: nothing is assumed missing
+
+
+def test_grant_keepalive_days_defaults_to_30():
+    assert Settings.from_env(BASE).grant_keepalive_days == 30
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.integers(-10**6, 10**6).map(str), st.text(max_size=12)))
+def test_grant_keepalive_days_is_a_whole_number_of_days_below_xeros_60_or_a_clear_error(raw):
+    """Any text: a whole number from 1 to 59 (spaces around it allowed) is taken; blank means the default; anything
+    else is refused naming GRANT_KEEPALIVE_DAYS and, for a number out of range, why."""
+    try:
+        days = Settings.from_env({**BASE, "GRANT_KEEPALIVE_DAYS": raw}).grant_keepalive_days
+    except SettingsError as err:
+        assert err.variable == "GRANT_KEEPALIVE_DAYS" and str(err).startswith("GRANT_KEEPALIVE_DAYS must be")
+        try:
+            number = int(raw.strip())
+        except ValueError:
+            return
+        assert not 1 <= number <= 59 and "Xero ends a grant unused for 60" in str(err)
+        return
+    if raw.strip() == "":
+        assert days == 30
+    else:
+        assert days == int(raw.strip()) and 1 <= days <= 59

@@ -27,6 +27,7 @@ METRICS = web.AppKey("metrics", "Metrics")
 NOTIFIER = web.AppKey("notifier", "Notifier")
 SERVICE = web.AppKey("service", "SyncService")  # what handlers call
 SCHEDULER = web.AppKey("scheduler", "Scheduler")
+UPKEEP = web.AppKey("upkeep", "Upkeep")  # the grants' daily keep-alive and check (daemon/sync/upkeep.py)
 SLACK_CLIENT = web.AppKey("slack_client", "AsyncWebClient")  # the one Slack Web API client
 SLACK_OUTBOX = web.AppKey("slack_outbox", "Outbox")  # the one outbox: Slack messages and outbound webhooks
 SLACK_BOLT = web.AppKey("slack_bolt", "AsyncApp")

@@ -47,6 +47,9 @@ VARIABLES: dict[str, tuple[str | None, str]] = {
     "SYNC_OVERLAP": ("86400", "seconds"),
     "RECONCILE_INTERVAL": ("604800", "seconds"),
     "REAUTH_LINK_TTL": ("604800", "seconds"),
+    # Days after which a grant not refreshed since is refreshed anyway, whatever its orgs' state (disabled, paused,
+    # needing nothing): Xero ends a refresh token unused for 60 days, so 1 to 59 (daemon/sync/upkeep.py).
+    "GRANT_KEEPALIVE_DAYS": ("30", "keepalive"),
     "API_RATE_LIMIT": ("600", "rate"),
     "OUTBOUND_WEBHOOK_URLS": ("", "urls"),  # told after each sync that changed records (daemon/sync/outbound.py)
     "OUTBOUND_WEBHOOK_SECRET": (None, "str"),  # signs what is sent to them
@@ -87,6 +90,7 @@ class Settings:
     sync_overlap: int
     reconcile_interval: int
     reauth_link_ttl: int
+    grant_keepalive_days: int
     api_rate_limit: int
     outbound_webhook_urls: tuple[str, ...]
     outbound_webhook_secret: str | None
@@ -178,7 +182,7 @@ def _parse(name: str, raw: str, kind: str) -> object:
         if not raw.startswith("sqlite:///") or raw == "sqlite:///":  # never echo a URL back: it may hold a password
             raise SettingsError(name, "must look like sqlite:///path/to/file.db or postgresql://user@host/dbname")
         return raw
-    if kind in ("port", "seconds", "positive", "rate"):
+    if kind in ("port", "seconds", "positive", "rate", "keepalive"):
         return _parse_int(name, raw, kind)
     if kind == "entities":
         return _parse_entities(name, raw)
@@ -193,6 +197,7 @@ def _parse(name: str, raw: str, kind: str) -> object:
     raise AssertionError(kind)
 
 
+KEEPALIVE_MAX = 59  # GRANT_KEEPALIVE_DAYS: Xero ends a refresh token unused for 60 days
 BOOLEANS = {"on": True, "true": True, "yes": True, "1": True, "off": False, "false": False, "no": False, "0": False}
 
 
@@ -201,9 +206,11 @@ def _parse_int(name: str, raw: str, kind: str) -> int:
         value = int(raw)
     except ValueError:
         raise SettingsError(name, f"must be a whole number, got {raw!r}") from None
-    low, high = {"port": (1, 65535), "seconds": (1, 10**9), "positive": (1, 1000), "rate": (1, 10**6)}[kind]
+    low, high = {"port": (1, 65535), "seconds": (1, 10**9), "positive": (1, 1000), "rate": (1, 10**6),
+                 "keepalive": (1, KEEPALIVE_MAX)}[kind]
     if not low <= value <= high:
-        raise SettingsError(name, f"must be between {low} and {high}, got {value}")
+        why = " (days: Xero ends a grant unused for 60)" if kind == "keepalive" else ""
+        raise SettingsError(name, f"must be between {low} and {high}{why}, got {value}")
     return value
 
 

@@ -96,6 +96,29 @@ class SlackNotifier:
         log.info("alert.repeated", tenant_id=org.tenant_id, kind=kind, failures=failures, run_id=run.id)
 
     @_guarded
+    async def authorization_lost(self, org: Org, error: str, *, reauth_url: str) -> None:
+        """Found by the grants' upkeep, not a sync: a re-authorization alert as a sync's would be (one episode;
+        an open failure episode turns into it, its thread told; one already asking for re-authorization is left)."""
+        repo, now = self._outbox.repo, self._clock.time()
+        episode = await repo.open_episode(org.tenant_id)
+        if episode is None:
+            alert = say.alert(org, "reauth", error, opened=now, failures=0, reauth_url=reauth_url, resumes_at=None,
+                              link_days=self._link_days, found_by=say.FOUND_BY_CHECK)
+            message = Outgoing(self._channel, "post", alert.text, alert.blocks, anchors=True)
+            opened = await repo.start_episode(org.tenant_id, self._channel, "reauth", now, None, error, [message])
+            log.info("alert.opened" if opened else "alert.opened_elsewhere", tenant_id=org.tenant_id, kind="reauth",
+                     found_by="upkeep")
+        elif episode.kind != "reauth":
+            alert = say.alert(org, "reauth", error, opened=episode.opened_at, failures=episode.repeats + 1,
+                              reauth_url=reauth_url, resumes_at=None, link_days=self._link_days)
+            note = say.found_note(org, error, reauth_url=reauth_url)
+            await repo.repeat(episode.id, "reauth", episode.last_run_id, error, now,
+                              [Outgoing(episode.channel, "reply", note.text, note.blocks),
+                               Outgoing(episode.channel, "update", alert.text, alert.blocks)])
+            log.info("alert.repeated", tenant_id=org.tenant_id, kind="reauth", found_by="upkeep")
+        self._outbox.wake()
+
+    @_guarded
     async def sync_succeeded(self, org: Org, run: Run) -> None:
         """Closes the org's failure episode (the thread hears it, the alert reads resolved); a new org's first
         sync is announced with what it brought."""

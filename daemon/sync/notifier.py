@@ -34,6 +34,10 @@ class Notifier(Protocol):
         """A run failed. `reauth_url` is set for authorization failures; `resumes_at` when the daily limit is
         spent and the org is paused until then."""
 
+    async def authorization_lost(self, org: Org, error: str, *, reauth_url: str) -> None:
+        """The grants' upkeep (not a sync) found the org needs re-authorization (disconnected in Xero, or its grant
+        refused): told as a sync's authorization failure is, once per episode."""
+
     async def sync_succeeded(self, org: Org, run: Run) -> None:
         """A run succeeded (the notifier decides whether that closes a failure episode, or is a first sync)."""
 
@@ -65,6 +69,9 @@ class LogNotifier:
     async def sync_failed(self, org: Org, run: Run, *, reauth_url: str | None, resumes_at: float | None) -> None:
         log.warning("alert.sync_failed", tenant_id=org.tenant_id, run_id=run.id, error=run.error,
                     needs_reauth=reauth_url is not None, resumes_at=resumes_at)
+
+    async def authorization_lost(self, org: Org, error: str, *, reauth_url: str) -> None:
+        log.warning("alert.authorization_lost", tenant_id=org.tenant_id, error=error)
 
     async def sync_succeeded(self, org: Org, run: Run) -> None:
         log.debug("alert.sync_succeeded", tenant_id=org.tenant_id, run_id=run.id)

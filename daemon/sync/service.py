@@ -206,7 +206,8 @@ class SyncService:
         orgs = [now for org in orgs if (now := await self._store.orgs.get(org.tenant_id)) is not None]
         return [await build(self._store, org, running=self._syncing(org), overlap=self.settings.sync_overlap,
                             webhooks=self.settings.xero_webhook_key is not None,
-                            entities=self.settings.sync_entities) for org in orgs]
+                            entities=self.settings.sync_entities,
+                            keepalive_days=self.settings.grant_keepalive_days) for org in orgs]
 
     async def home(self, user: str, *, admin: bool) -> HomePage:
         """The Home tab for one person (admins get the links to connect and re-authorize)."""

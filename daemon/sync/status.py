@@ -7,8 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from daemon.core.entities import missing_scopes
+from storage.grants import GrantLife
 from storage.orgs import Org
 from storage.runs import Run
+
+
+LAPSE = 60 * 86400  # Xero ends a refresh token unused this long
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,15 @@ class OrgStatus:
     overlap: float = 86400  # SYNC_OVERLAP: SYNC FROM DATE is this long before the last successful sync began
     webhooks: bool = False  # XERO_WEBHOOK_KEY is set: Xero's events for Contacts and Invoices start syncs
     missing: dict[str, str] = field(default_factory=dict)  # entities configured that its grant cannot read -> scope
+    grant: GrantLife | None = None  # its grant's life: consented, last refreshed (None: no grant)
+    keepalive_days: int = 30  # GRANT_KEEPALIVE_DAYS: the longest the daemon lets a grant go without a refresh
+
+    @property
+    def lapses_at(self) -> float | None:
+        """When Xero would end the grant if nothing refreshed it (its refresh token unused for 60 days)."""
+        if self.grant is None:
+            return None
+        return (self.grant.refreshed_at or self.grant.created_at) + LAPSE
 
     @property
     def progress(self) -> Run | None:
@@ -38,7 +51,7 @@ class OrgStatus:
 
 
 async def build(store, org: Org, *, running: bool, overlap: float, webhooks: bool = False,
-                entities: tuple[str, ...] = ()) -> OrgStatus:
+                entities: tuple[str, ...] = (), keepalive_days: int = 30) -> OrgStatus:
     latest = await store.runs.latest(org.tenant_id)
     success = latest if latest and latest.outcome == "success" else await store.runs.latest(
         org.tenant_id, outcome="success")
@@ -47,4 +60,5 @@ async def build(store, org: Org, *, running: bool, overlap: float, webhooks: boo
     from_success = success is not None and org.sync_from == success.started_at - overlap
     return OrgStatus(org, latest, success, org.sync_from, org.sync_from is not None and not from_success,
                      next_at, await store.records.counts(org.tenant_id), running, overlap, webhooks,
-                     missing_scopes(entities, await store.grants.scopes(org.grant_id)) if org.grant_id else {})
+                     missing_scopes(entities, await store.grants.scopes(org.grant_id)) if org.grant_id else {},
+                     await store.grants.life(org.grant_id) if org.grant_id else None, keepalive_days)

@@ -63,6 +63,11 @@ class TokenManager:
             return grant.tokens.access_token
         return await self._refresh(grant_id, stale=grant.tokens.access_token)
 
+    async def keep_alive(self, grant_id: int) -> None:
+        """Refresh now, whatever the access token's age, so Xero does not end the refresh token for want of use;
+        under the same hold as every refresh (a refresh someone made meanwhile serves, and none is doubled)."""
+        await self._refresh(grant_id, stale=(await self._grant(grant_id)).tokens.access_token)
+
     async def token_rejected(self, grant_id: int | None, rejected: str) -> str:
         """Xero said `rejected` has expired (401 TokenExpired): refresh unless someone already did. A grant gone
         meanwhile (replaced by a consent) is nothing to refresh: the next attempt uses the org's new one."""

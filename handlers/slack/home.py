@@ -84,6 +84,9 @@ class HomeTab:
     async def sync_succeeded(self, org, run) -> None:
         self.changed()
 
+    async def authorization_lost(self, org, error, **_) -> None:
+        self.changed()
+
     async def orgs_connected(self, new, reconnected, by) -> None:
         self.changed()
 

@@ -12,6 +12,7 @@ import json
 import os
 import re
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -249,7 +250,11 @@ async def test_docs_slack_md_is_what_the_daemon_sends(make_daemon, emulator, sla
     synced = await press(daemon, slack, "home_test", nz)
     page.add_view("After pressing Test connection: the outcome at the top", synced)
 
-    limits.limits_enabled = False  # a new day: the pause is over
+    # a new day (the pause is over), at a set hour: what the run before did took a varying number of clock
+    # seconds (retries, the outbox's pacing), and the times on the page from here on must not
+    new_day = (daemon.clock.time() // 86400 + 1) * 86400 + 3600
+    daemon.clock.set(datetime.fromtimestamp(new_day, UTC))
+    limits.limits_enabled = False
     await daemon.finish(daemon.service.sync(nz))
     await daemon.flush()
     resumed_posts = channel.new()
@@ -261,6 +266,11 @@ async def test_docs_slack_md_is_what_the_daemon_sends(make_daemon, emulator, sla
     await daemon.finish(daemon.service.sync(nz))
     await daemon.flush()
     access_posts = channel.new()
+    emulator.state.disconnect_tenant(nz)  # in Xero, while it is disabled: no sync would notice
+    daemon.clock.set(datetime.fromtimestamp(new_day + 86400 - 60, UTC))  # a set time, as above
+    await daemon.advance(60)  # a day on: the grant's daily check of /connections
+    await daemon.flush()
+    upkeep_posts = channel.new()
 
     page.heading("In the alert channel", "Everyone in `SLACK_ALERT_CHANNEL` sees these. One alert per failure "
                                          "episode per organisation; what follows goes in its thread, and the alert "
@@ -275,7 +285,8 @@ async def test_docs_slack_md_is_what_the_daemon_sends(make_daemon, emulator, sla
                          ("Xero refuses the app's own credentials, then accepts them again", credentials_posts),
                          ("Xero's daily API limit is spent", paused_posts),
                          ("The next day's sync", resumed_posts),
-                         ("The entities configured need a scope the grant lacks", access_posts)):
+                         ("The entities configured need a scope the grant lacks", access_posts),
+                         ("The daily check of the grants finds an organisation disconnected in Xero", upkeep_posts)):
         for n, call in enumerate(calls, 1):
             page.add(f"{title} ({n} of {len(calls)})" if len(calls) > 1 else title, call)
 

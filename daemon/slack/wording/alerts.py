@@ -16,15 +16,19 @@ TITLES = {"failure": ":rotating_light: Xero sync failed",
           "paused": ":hourglass: Xero sync paused"}
 
 
+FOUND_BY_CHECK = "the daily check of Xero's connections"  # what found an authorization lost between syncs
+
+
 def alert(org: Org, kind: str, error: str | None, *, opened: float, failures: int, reauth_url: str | None,
-          resumes_at: float | None, link_days: int) -> Reply:
+          resumes_at: float | None, link_days: int, found_by: str | None = None) -> Reply:
+    """An episode's alert. `found_by`: not a sync but this found it (the grants' daily upkeep)."""
     title, tz = f"{TITLES[kind]}: {escape(org.name)}", org.timezone
     what = escape(error or "unknown error")
-    text = (f"{title}. {what}. Failing since {moment(opened, tz)}; "
-            f"last successful sync: {moment(org.last_success_at, tz)}.")
+    when = f"Found {moment(opened, tz)} by {found_by}" if found_by else f"Failing since {moment(opened, tz)}"
+    text = f"{title}. {what}. {when}; last successful sync: {moment(org.last_success_at, tz)}."
     pairs = [("Organisation", f"{escape(org.name)}\n`{escape(org.tenant_id)}`"), ("What failed", what),
              ("Since", moment(opened, tz)), ("Last successful sync", moment(org.last_success_at, tz)),
-             ("Failed syncs", str(failures))]
+             ("Found by", found_by) if found_by else ("Failed syncs", str(failures))]
     blocks = [section(f"*{title}*"), fields(pairs)]
     if kind == "reauth" and reauth_url:
         text += " Automatic syncing is stopped until someone re-authorizes Xero."
@@ -52,6 +56,14 @@ def repeat_note(org: Org, kind: str, error: str | None, failures: int, *, by: st
         text += f". Syncing resumes {moment(resumes_at, org.timezone)}."
         blocks.append(context(f"Syncing resumes {moment(resumes_at, org.timezone)}."))
     return Reply(text, blocks)
+
+
+def found_note(org: Org, error: str, *, reauth_url: str) -> Reply:
+    """In a failure episode's thread: the daily check found the org now needs re-authorization."""
+    text = (f":closed_lock_with_key: {FOUND_BY_CHECK[0].upper()}{FOUND_BY_CHECK[1:]} found that "
+            f"*{escape(org.name)}* needs re-authorization: {escape(error)}. Re-authorize Xero to resume syncing.")
+    return Reply(text, [section(text), actions(button("Re-authorize Xero", REAUTH_ACTION, url=reauth_url,
+                                                      style="primary"))])
 
 
 def recovered(org: Org, episode: Episode, run) -> Reply:

@@ -51,7 +51,7 @@ def _card(s, now: float, page, admin: bool) -> list[dict]:
     org = s.org
     pairs = card_fields(s, now)
     pairs.insert(5, ("Calls left today", _calls(page.budgets.get(org.tenant_id))))
-    blocks = [divider(), section(f"*{escape(org.name)}*"), fields(pairs), context(" · ".join(card_about(s)))]
+    blocks = [divider(), section(f"*{escape(org.name)}*"), fields(pairs), context(" · ".join(card_about(s, now)))]
     if admin:
         blocks.append(actions(*_buttons(s, page.reauth_links.get(org.tenant_id))))
     return blocks

@@ -58,7 +58,7 @@ def summary(statuses) -> str:
 
 def _card(s, now: float, reauth: str | None) -> tuple[list[dict], str]:
     org = s.org
-    pairs, about = card_fields(s, now), card_about(s)
+    pairs, about = card_fields(s, now), card_about(s, now)
     blocks = [section(f"*{escape(org.name)}*"), fields(pairs), context(" · ".join(about))]
     buttons = _buttons(s, reauth)
     if buttons:
@@ -96,15 +96,30 @@ def missing_access(missing: dict[str, str]) -> str:
                      for scope, entities in by_scope.items()) + ": re-authorize to add access"
 
 
-def card_about(s) -> list[str]:
+def card_about(s, now: float) -> list[str]:
     """The small print under a card: progress while syncing, the tenant id, the org's zone, SYNC FROM DATE's
-    meaning."""
+    meaning, the grant's age and when it would lapse."""
     tz = s.org.timezone
     zone = f"its time zone: {escape(tz)}" if tz else "its time zone: not known yet (UTC)"
     about = [f"`{escape(s.org.tenant_id)}`", zone, _from_means(s)]
+    if s.grant is not None:
+        about.append(grant_life(s, now))
     if s.progress:
         about.insert(0, progress(s.progress))
     return about
+
+
+def grant_life(s, now: float) -> str:
+    """The org's Xero grant: how old (since the consent), and when Xero would end it if nothing refreshed it."""
+    grant, tz = s.grant, s.org.timezone
+    days = int(max(0.0, now - grant.created_at) // 86400)
+    age = "less than a day old" if days == 0 else f"{days} day{'s' if days != 1 else ''} old"
+    line = f"Xero grant: {age} (consented {moment(grant.created_at, tz)})"
+    if grant.status != "active":
+        return line + "; Xero refused it: re-authorize"
+    return (line + f"; last refreshed {moment(grant.refreshed_at, tz)}; it lapses {moment(s.lapses_at, tz)} if "
+            f"nothing refreshes it (Xero ends a grant unused for 60 days; this daemon refreshes every grant at least "
+            f"every {s.keepalive_days} days)")
 
 
 def _from_means(s) -> str:
