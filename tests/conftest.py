@@ -41,6 +41,14 @@ def operator_env(monkeypatch, tmp_path):
 
 
 @pytest.fixture
+def operator_shell(operator_env, settings):
+    """The operator's clean shell, pointed at the test daemon's store and keys (`xero-syncd api-key ...`)."""
+    operator_env.setenv("DATABASE_URL", settings.database_url)
+    operator_env.setenv("SECRET_KEY", ",".join(settings.secret_key))
+    return operator_env
+
+
+@pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
 

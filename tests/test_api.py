@@ -6,19 +6,10 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
-import pytest
 from hypothesis import HealthCheck, given, settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from daemon.ops.cli import main
-
-
-@pytest.fixture
-def operator_env(operator_env, settings):
-    """The operator's shell, pointing at the daemon's store."""
-    operator_env.setenv("DATABASE_URL", settings.database_url)
-    operator_env.setenv("SECRET_KEY", ",".join(settings.secret_key))
-    return operator_env
 
 
 async def api_key(*args: str) -> int:
@@ -30,7 +21,7 @@ async def get(daemon, path: str, key: str | None = None):
     return await daemon.client.get(path, headers=headers)
 
 
-async def test_a_key_is_shown_once_kept_as_a_hash_and_revoked(daemon, emulator, operator_env, capsys, log_lines):
+async def test_a_key_is_shown_once_kept_as_a_hash_and_revoked(daemon, emulator, operator_shell, capsys, log_lines):
     await daemon.connect(emulator)
     await daemon.advance(0)
     assert await api_key("create", "billing portal") == 0
@@ -62,7 +53,7 @@ async def test_a_key_is_shown_once_kept_as_a_hash_and_revoked(daemon, emulator, 
     assert key not in log_lines() and key[10:] not in log_lines()
 
 
-async def test_a_key_past_its_rate_waits_as_told(make_daemon, settings, emulator, operator_env, capsys):
+async def test_a_key_past_its_rate_waits_as_told(make_daemon, settings, emulator, operator_shell, capsys):
     daemon = await make_daemon(settings_=replace(settings, api_rate_limit=3))
     assert await api_key("create", "dashboard") == 0
     key = capsys.readouterr().out.strip()

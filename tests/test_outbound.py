@@ -49,13 +49,6 @@ def verify(headers: dict, body: bytes, secret: str = SECRET) -> bool:
 
 
 @pytest.fixture
-def operator_env(operator_env, settings):
-    operator_env.setenv("DATABASE_URL", settings.database_url)
-    operator_env.setenv("SECRET_KEY", ",".join(settings.secret_key))
-    return operator_env
-
-
-@pytest.fixture
 async def receiver(clock):
     receiver = Receiver(clock)
     app = web.Application()
@@ -77,7 +70,7 @@ def bodies(receiver) -> list[dict]:
 
 
 async def test_one_signed_post_per_org_after_a_sync_that_changed_records_none_after_one_that_did_not(
-        make_daemon, hooked, emulator, receiver, operator_env, capsys, log_lines):
+        make_daemon, hooked, emulator, receiver, operator_shell, capsys, log_lines):
     daemon = await make_daemon(settings_=hooked)
     await daemon.connect(emulator)
     await daemon.advance(0)

@@ -17,14 +17,7 @@ from storage.records import Row
 
 
 @pytest.fixture
-def operator_env(operator_env, settings):
-    operator_env.setenv("DATABASE_URL", settings.database_url)
-    operator_env.setenv("SECRET_KEY", ",".join(settings.secret_key))
-    return operator_env
-
-
-@pytest.fixture
-async def key(operator_env, capsys):
+async def key(operator_shell, capsys):
     assert await asyncio.to_thread(main, ["api-key", "create", "reader"]) == 0
     return capsys.readouterr().out.strip()
 
@@ -134,7 +127,7 @@ async def test_modified_after_keeps_records_changed_after_it(daemon, emulator, k
     assert len(later) == sum(1 for r in every if r["_updated"] > middle)
 
 
-async def test_bad_cursors_limits_dates_orgs_and_entities_are_refused_clearly(daemon, emulator, key, operator_env):
+async def test_bad_cursors_limits_dates_orgs_and_entities_are_refused_clearly(daemon, emulator, key, operator_shell):
     await daemon.connect(emulator)
     await daemon.advance(0)
     nz, uk = (t.tenant_id for t in emulator.state.tenants)
