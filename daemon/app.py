@@ -39,6 +39,7 @@ from daemon.core.tasks import TaskGroup
 from daemon.slack.client import web_client
 from daemon.slack.notifier import SlackNotifier
 from daemon.slack.outbox import Outbox
+from daemon.sync.digest import DailyDigest
 from daemon.sync.engine import SyncEngine
 from daemon.sync.notifier import LogNotifier, Notifier, Notifiers
 from daemon.sync.outcomes import Outcomes
@@ -77,8 +78,9 @@ def create_app(
     app[SLACK_CLIENT] = slack_client or web_client(settings)
     app[SLACK_OUTBOX] = Outbox(app[SLACK_CLIENT], app[CLOCK], app[TASKS], metrics=app[METRICS])
     app[NOTIFIER] = Notifiers(notifier or _notifier(app))  # the Home tab joins it once the service is up
-    app[SLACK_BOLT] = bolt.build_bolt(app[SLACK_CLIENT], settings.slack_signing_secret, lambda user: Ctx(
-        app[SERVICE], settings, app[CLOCK], app[TASKS], app[METRICS], user, app.get(HOME)))
+    app[SLACK_BOLT] = bolt.build_bolt(app[SLACK_CLIENT], settings.slack_signing_secret, lambda user, channel="": Ctx(
+        app[SERVICE], settings, app[CLOCK], app[TASKS], app[METRICS], user, app.get(HOME), channel,
+        app[SLACK_CLIENT]))
     app.cleanup_ctx.extend([_store, _http, _slack_session, _tasks, _outbox,
                             lambda a: _service(a, pacer, retry), _scheduler])
     if settings.slack_app_token:
@@ -101,11 +103,16 @@ def _routes(app: web.Application) -> None:
 
 
 def _notifier(app: web.Application) -> Notifier:
+    """Slack alerts with a bot token: to SLACK_ALERT_CHANNEL (when set) and the channels subscribed to them."""
     settings = app[SETTINGS]
-    if settings.slack_alert_channel and app[SLACK_CLIENT].token:
+    if app[SLACK_CLIENT].token:
+        if not settings.slack_alert_channel:
+            log.info("slack.no_alert_channel", reason="SLACK_ALERT_CHANNEL is not set: alerts reach only the "
+                                                      "channels subscribed with /xero subscribe")
         return SlackNotifier(app[SLACK_OUTBOX], settings.slack_alert_channel, app[CLOCK],
-                             link_ttl=settings.reauth_link_ttl, audit=settings.slack_audit)
-    log.info("slack.alerts_logged_only", reason="SLACK_BOT_TOKEN and SLACK_ALERT_CHANNEL are both needed to post")
+                             link_ttl=settings.reauth_link_ttl, audit=settings.slack_audit,
+                             alert_kinds=settings.slack_alert_kinds)
+    log.info("slack.alerts_logged_only", reason="SLACK_BOT_TOKEN is needed to post")
     return LogNotifier()
 
 
@@ -149,6 +156,9 @@ async def _tasks(app: web.Application) -> AsyncIterator[None]:
 async def _outbox(app: web.Application) -> AsyncIterator[None]:
     outbox = app[SLACK_OUTBOX]
     outbox.start(app[STORE].alerts, send=bool(app[SLACK_CLIENT].token))
+    for member in app[NOTIFIER].members:  # the Slack notifier routes alerts by the channels' subscriptions
+        if isinstance(member, SlackNotifier):
+            member.route(app[STORE].subscriptions)
     yield
     await outbox.stop()  # a message on its way finishes before the task group cancels the loop
 
@@ -178,7 +188,10 @@ async def _service(app: web.Application, pacer: Pacer | None, retry: RetryPolicy
 
 
 async def _scheduler(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
     app[SCHEDULER].start()
+    DailyDigest(app[STORE], app[CLOCK], app[TASKS], app[NOTIFIER], hour=settings.digest_hour,
+                zone=settings.digest_zone).start()
     yield
 
 
