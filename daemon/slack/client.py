@@ -42,9 +42,8 @@ async def membership(client: AsyncWebClient, channel: str) -> tuple[bool | None,
     try:
         info = (await client.conversations_info(channel=channel)).get("channel") or {}
     except SlackApiError as err:
-        if err.response.get("error") in NOT_IN_CHANNEL:
-            return False, name
-        return None, name
+        error = err.response.data.get("error") if isinstance(err.response.data, dict) else None
+        return (False if error in NOT_IN_CHANNEL else None), name
     except Exception:  # Slack unreachable: it could not say
         return None, name
     return bool(info.get("is_member") or info.get("is_im")), name

@@ -117,6 +117,7 @@ class FakeSlack:
     async def start(self) -> "FakeSlack":
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # slack_sdk reads some methods (conversations.info) by GET
         app.router.add_post("/response/{tag}", self._response)
         app.router.add_get("/socket", self._socket)
         self.server = TestServer(app, host="127.0.0.1")
@@ -280,6 +281,8 @@ class FakeSlack:
 
 
 async def _body(request: web.Request) -> dict:
+    if request.method == "GET":
+        return dict(request.query)
     raw = await request.text()
     if request.content_type == "application/json":
         return json.loads(raw or "{}")
