@@ -85,6 +85,11 @@ class Subscriptions:
         """The org is deleted: its own subscriptions go with it (those to every org stay)."""
         await tx.execute("DELETE FROM slack_subscriptions WHERE scope = ?", (tenant_id,))
 
+    async def had_digest(self, channel: str, before: str) -> bool:
+        """`channel` was sent a digest of a day before `before` (YYYY-MM-DD)."""
+        return await self._db.fetchone("SELECT day FROM slack_digests WHERE channel = ? AND day < ? LIMIT 1",
+                                       (channel, before)) is not None
+
     async def claim_digest(self, channel: str, day: str, now: float, message: Outgoing) -> bool:
         """Queue `channel`'s digest of `day` unless some process (this one, before a restart, or another replica)
         already did; True when this call queued it."""

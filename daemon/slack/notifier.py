@@ -183,11 +183,13 @@ class SlackNotifier:
     async def daily_digest(self, digest: Digest) -> None:
         """Each channel subscribed to `daily` (since before the digest was due) gets the day's digest of its orgs,
         once: the claim and the message are one write, so another replica, or this one after a restart, skips
-        it."""
+        it. The alert channel (`daily` in SLACK_ALERT_KINDS) has no subscription date: a late digest (the daemon
+        was down at the hour) reaches it only if it had one before, so a first start-up posts nothing early."""
         if self._subscriptions is None:
             return
         wanted: dict[str, set[str]] = {}
-        if self._channel and "daily" in self._alert_kinds:
+        if self._channel and "daily" in self._alert_kinds and not (  # a catch-up only where one came before
+                digest.late and not await self._subscriptions.had_digest(self._channel, digest.day.isoformat())):
             wanted[self._channel] = {EVERY}
         for sub in await self._subscriptions.of_kind("daily"):
             if sub.created_at <= digest.due:

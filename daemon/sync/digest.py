@@ -21,6 +21,7 @@ from storage.runs import DayOfRuns
 log = structlog.get_logger(__name__)
 
 DAY = 86400.0
+LATE = 300.0  # seconds after its hour a digest counts as a catch-up
 
 
 class DailyDigest:
@@ -57,7 +58,8 @@ class DailyDigest:
             orgs = await self._store.orgs.list()
             days = await self._store.runs.day(due - DAY, due)
             digest = Digest(day, self._zone_name, due,
-                            tuple((org, days.get(org.tenant_id) or DayOfRuns()) for org in orgs))
+                            tuple((org, days.get(org.tenant_id) or DayOfRuns()) for org in orgs),
+                            late=self._clock.time() > due + LATE)
             await self._notifier.daily_digest(digest)
             log.info("alert.digest_due", day=str(day), orgs=len(orgs))
         except asyncio.CancelledError:

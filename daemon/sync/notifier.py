@@ -40,6 +40,7 @@ class Digest:
     zone: str
     due: float
     orgs: tuple[tuple[Org, DayOfRuns], ...]
+    late: bool = False  # sent after its hour (the daemon was down then): a catch-up
 
 
 class Notifier(Protocol):
