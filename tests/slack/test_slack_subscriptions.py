@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import re
 
-from tests.slack.support import ADMIN, CHANNEL, MEMBER, acked, reply
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from tests.slack.support import ADMIN, CHANNEL, MEMBER, acked, command, reply
 from tests.support import follow_consent
 
 NZ, UK = "Demo Company (NZ)", "Demo Company (UK)"
@@ -189,3 +191,35 @@ async def test_a_deleted_org_takes_its_subscriptions_with_it(daemon, emulator, s
     await reply(daemon, slack, "subscribe all daily", channel="C_UK")
     await daemon.service.delete(uk, user=ADMIN)
     assert await stored(daemon, "C_UK") == [("*", "daily")]
+
+
+FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                        HealthCheck.too_slow])
+WORDS = st.sampled_from(["all", "ALL", "demo", "Demo Company (NZ)", "demo company (uk)", "failures", "failure",
+                         "auth", "syncs", "changes", "daily", "Digest", "everything", "sometimes", "<!channel>",
+                         "2024-07-01", "*", "`", "&lt;", "all all", "(NZ)", "\u00e9t\u00e9", ""])
+TEXTS = st.lists(WORDS | st.text(max_size=12), max_size=6).map(" ".join)
+
+
+@FUZZ
+@given(verb=st.sampled_from(["subscribe", "unsubscribe", "SUBSCRIBE", "subscriptions"]), text=TEXTS)
+async def test_subscription_words_never_break_and_bad_ones_store_nothing(daemon, emulator, slack, verb, text,
+                                                                         log_lines):
+    if not getattr(daemon, "connected", False):
+        await connected(daemon, emulator, slack)
+        daemon.connected = True
+    await daemon.settled()
+    before = await stored(daemon, "C_FUZZ")
+    sent = await command(daemon, slack, f"{verb} {text}", channel="C_FUZZ")
+    assert sent.response.status == 200
+    ack = await sent.acked()
+    assert "Traceback" not in ack.everything()
+    if ack.text:  # the words were refused at once: said clearly, nothing stored
+        assert ack.fallback.startswith(":warning: "), ack.fallback
+        await daemon.settled()
+        assert await stored(daemon, "C_FUZZ") == before
+        return
+    answer = await slack.response(sent.tag)
+    assert "Sorry, something went wrong" not in answer.text and "Traceback" not in answer.everything()
+    assert answer.fallback.startswith((":bell:", ":no_bell:", "This channel receives")), answer.fallback
+    assert "Traceback" not in log_lines()
