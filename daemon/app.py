@@ -191,7 +191,8 @@ async def _scheduler(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     app[SCHEDULER].start()
     DailyDigest(app[STORE], app[CLOCK], app[TASKS], app[NOTIFIER], hour=settings.digest_hour,
-                zone=settings.digest_zone).start()
+                zone=settings.digest_zone,
+                alert_channel=bool(settings.slack_alert_channel and "daily" in settings.slack_alert_kinds)).start()
     yield
 
 

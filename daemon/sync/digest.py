@@ -26,7 +26,7 @@ LATE = 300.0  # seconds after its hour a digest counts as a catch-up
 
 class DailyDigest:
     def __init__(self, store: Store, clock: Clock, tasks: TaskGroup, notifier: Notifier, *, hour: int,
-                 zone: str) -> None:
+                 zone: str, alert_channel: bool = False) -> None:
         self._store = store
         self._clock = clock
         self._tasks = tasks
@@ -34,6 +34,7 @@ class DailyDigest:
         self._hour = hour
         self._zone_name = zone
         self._zone = zone_of(zone)
+        self._alert_channel = alert_channel  # the alert channel receives the digest (daily in SLACK_ALERT_KINDS)
 
     def start(self) -> None:
         self._tasks.start(self._run(), name="daily-digest")
@@ -55,6 +56,8 @@ class DailyDigest:
         """Hand `day`'s digest to the notifier (never raises: a failure is logged, and a restart retries it)."""
         due = self.due(day)
         try:
+            if not self._alert_channel and not await self._store.subscriptions.of_kind("daily"):
+                return  # nobody wants it
             orgs = await self._store.orgs.list()
             days = await self._store.runs.day(due - DAY, due)
             digest = Digest(day, self._zone_name, due,
