@@ -116,7 +116,7 @@ def _what(word: str, entity: bool, day: bool, count: bool) -> tuple[str | None, 
             return "day", date.fromisoformat(word)
         except ValueError:
             return None, None
-    if count and word.isdigit() and 0 < int(word) <= MAX_COUNT:
+    if count and word.isascii() and word.isdigit() and 0 < int(word) <= MAX_COUNT:
         return "count", int(word)
     return None, None
 
