@@ -68,13 +68,6 @@ class Alerts:
         return self._db.shared
 
     # -- episodes ----------------------------------------------------------------------------------------------
-    async def open_episode(self, tenant_id: str, channel: str) -> Episode | None:
-        """The org's open episode in one channel."""
-        row = await self._db.fetchone(
-            f"SELECT {_EPISODE} FROM alert_episodes WHERE tenant_id = ? AND channel = ? AND closed_at IS NULL",
-            (tenant_id, channel))
-        return Episode(**dict(row)) if row else None
-
     async def open_episodes(self, tenant_id: str) -> list[Episode]:
         """The org's open episodes, one per channel that hears of its failure, oldest first."""
         rows = await self._db.fetchall(
