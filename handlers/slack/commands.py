@@ -129,8 +129,15 @@ async def _delete(ctx: Ctx, target: Target) -> Reply:
     return replies.delete_confirm(target.org)
 
 
+def _channel(ctx: Ctx) -> str:
+    if not ctx.channel:
+        raise CommandError("I can't tell which channel this was typed in; type it in the channel itself.")
+    return ctx.channel
+
+
 async def _subscribe(ctx: Ctx, target: Target) -> Reply:
     """The bot must be in the channel to post there: where Slack says it is not, nothing is stored."""
+    _channel(ctx)
     if ctx.slack is None or not ctx.slack.token:
         return subs.no_bot_token()
     member, bot = await membership(ctx.slack, ctx.channel)
@@ -142,11 +149,11 @@ async def _subscribe(ctx: Ctx, target: Target) -> Reply:
 
 
 async def _unsubscribe(ctx: Ctx, target: Target) -> Reply:
-    return subs.unsubscribed(await ctx.service.unsubscribe(ctx.channel, target, user=ctx.user))
+    return subs.unsubscribed(await ctx.service.unsubscribe(_channel(ctx), target, user=ctx.user))
 
 
 async def _subscriptions(ctx: Ctx, target: Target | None) -> Reply:
-    return subs.channel_alerts(await ctx.service.subscriptions(ctx.channel))
+    return subs.channel_alerts(await ctx.service.subscriptions(_channel(ctx)))
 
 
 COMMANDS = {c.name: c for c in [
