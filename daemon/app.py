@@ -43,6 +43,7 @@ from daemon.slack.notifier import SlackNotifier
 from daemon.core.outbox import Outbox
 from daemon.slack import outbox as slack_outbox
 from daemon.slack.outbox import SlackCarrier
+from daemon.sync.digest import DailyDigest
 from daemon.sync.engine import SyncEngine
 from daemon.sync.notifier import LogNotifier, Notifier, Notifiers
 from daemon.sync import outbound
@@ -85,8 +86,9 @@ def create_app(
     app[SLACK_CLIENT] = slack_client or web_client(settings)
     app[SLACK_OUTBOX] = Outbox(app[CLOCK], app[TASKS])
     app[NOTIFIER] = Notifiers(notifier or _notifier(app))  # the Home tab joins it once the service is up
-    app[SLACK_BOLT] = bolt.build_bolt(app[SLACK_CLIENT], settings.slack_signing_secret, lambda user: Ctx(
-        app[SERVICE], settings, app[CLOCK], app[TASKS], app[METRICS], user, app.get(HOME)))
+    app[SLACK_BOLT] = bolt.build_bolt(app[SLACK_CLIENT], settings.slack_signing_secret, lambda user, channel="": Ctx(
+        app[SERVICE], settings, app[CLOCK], app[TASKS], app[METRICS], user, app.get(HOME), channel,
+        app[SLACK_CLIENT]))
     app.cleanup_ctx.extend([_store, _http, _slack_session, _tasks, _outbox,
                             lambda a: _service(a, pacer, retry), _scheduler, _upkeep])
     if settings.slack_app_token:
@@ -110,11 +112,16 @@ def _routes(app: web.Application) -> None:
 
 
 def _notifier(app: web.Application) -> Notifier:
+    """Slack alerts with a bot token: to SLACK_ALERT_CHANNEL (when set) and the channels subscribed to them."""
     settings = app[SETTINGS]
-    if settings.slack_alert_channel and app[SLACK_CLIENT].token:
+    if app[SLACK_CLIENT].token:
+        if not settings.slack_alert_channel:
+            log.info("slack.no_alert_channel", reason="SLACK_ALERT_CHANNEL is not set: alerts reach only the "
+                                                      "channels subscribed with /xero subscribe")
         return SlackNotifier(app[SLACK_OUTBOX], settings.slack_alert_channel, app[CLOCK],
-                             link_ttl=settings.reauth_link_ttl, audit=settings.slack_audit)
-    log.info("slack.alerts_logged_only", reason="SLACK_BOT_TOKEN and SLACK_ALERT_CHANNEL are both needed to post")
+                             link_ttl=settings.reauth_link_ttl, audit=settings.slack_audit,
+                             alert_kinds=settings.slack_alert_kinds)
+    log.info("slack.alerts_logged_only", reason="SLACK_BOT_TOKEN is needed to post")
     return LogNotifier()
 
 
@@ -162,6 +169,9 @@ async def _outbox(app: web.Application) -> AsyncIterator[None]:
     if settings.outbound_webhook_urls:
         outbox.carry((outbound.METHOD,), WebhookCarrier(app[HTTP], settings.outbound_webhook_secret, app[CLOCK]))
     outbox.start(app[STORE].alerts)
+    for member in app[NOTIFIER].members:  # the Slack notifier routes alerts by the channels' subscriptions
+        if isinstance(member, SlackNotifier):
+            member.route(app[STORE].subscriptions)
     yield
     await outbox.stop()  # a message on its way finishes before the task group cancels the loop
 
@@ -196,7 +206,11 @@ async def _service(app: web.Application, pacer: Pacer | None, retry: RetryPolicy
 
 
 async def _scheduler(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
     app[SCHEDULER].start()
+    DailyDigest(app[STORE], app[CLOCK], app[TASKS], app[NOTIFIER], hour=settings.digest_hour,
+                zone=settings.digest_zone,
+                alert_channel=bool(settings.slack_alert_channel and "daily" in settings.slack_alert_kinds)).start()
     yield
 
 

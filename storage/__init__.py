@@ -19,6 +19,7 @@ from storage.orgs import Orgs
 from storage.records import Records
 from storage.runs import Runs
 from storage.states import States
+from storage.subscriptions import Subscriptions
 
 
 class Store:
@@ -34,6 +35,7 @@ class Store:
         self.alerts = Alerts(db, self.owner)
         self.home = HomeViews(db)
         self.api_keys = ApiKeys(db)
+        self.subscriptions = Subscriptions(db, self.owner)
 
     @classmethod
     async def open(cls, url: str | Path, cipher: Cipher) -> "Store":

@@ -1,4 +1,4 @@
-"""Slack alert state: one failure episode per org at a time, and the outbox of messages on their way to Slack.
+"""Slack alert state: one failure episode per org per channel at a time, and the outbox of messages on their way to Slack.
 
 An episode and the messages it causes are written in one transaction, so an alert is never recorded without
 its message being queued, nor queued twice.
@@ -68,11 +68,12 @@ class Alerts:
         return self._db.shared
 
     # -- episodes ----------------------------------------------------------------------------------------------
-    async def open_episode(self, tenant_id: str) -> Episode | None:
-        row = await self._db.fetchone(
-            f"SELECT {_EPISODE} FROM alert_episodes WHERE tenant_id = ? AND closed_at IS NULL", (tenant_id,)
-        )
-        return Episode(**dict(row)) if row else None
+    async def open_episodes(self, tenant_id: str) -> list[Episode]:
+        """The org's open episodes, one per channel that hears of its failure, oldest first."""
+        rows = await self._db.fetchall(
+            f"SELECT {_EPISODE} FROM alert_episodes WHERE tenant_id = ? AND closed_at IS NULL ORDER BY id",
+            (tenant_id,))
+        return [Episode(**dict(row)) for row in rows]
 
     async def episode(self, episode_id: int) -> Episode | None:
         row = await self._db.fetchone(f"SELECT {_EPISODE} FROM alert_episodes WHERE id = ?", (episode_id,))
@@ -80,19 +81,20 @@ class Alerts:
 
     async def start_episode(self, tenant_id: str, channel: str, kind: str, now: float, run_id: int | None,
                             error: str | None, messages: Iterable[Outgoing], *,
-                            opened_at: float | None = None) -> int | None:
-        """Open an episode (failing since `opened_at`, default now) and queue its alert; the episode's id. None
-        (and nothing queued) when the org has an open episode already: another process opened it meanwhile."""
+                            opened_at: float | None = None, repeats: int = 0) -> int | None:
+        """Open an episode in `channel` (failing since `opened_at`, default now; `repeats` failures already told
+        elsewhere) and queue its alert; the episode's id. None (and nothing queued) when the org has an open
+        episode in that channel already: another process opened it meanwhile."""
         async with self._db.transaction() as tx:
             row = await tx.fetchone(
                 "INSERT INTO alert_episodes (tenant_id, channel, kind, opened_at, first_run_id, last_run_id,"
-                " last_error) VALUES (?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (tenant_id) WHERE closed_at IS NULL DO NOTHING RETURNING id",
-                (tenant_id, channel, kind, now if opened_at is None else opened_at, run_id, run_id, error),
+                " last_error, repeats) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (tenant_id, channel) WHERE closed_at IS NULL DO NOTHING RETURNING id",
+                (tenant_id, channel, kind, now if opened_at is None else opened_at, run_id, run_id, error, repeats),
             )
             if row is None:
                 return None
-            await _queue(tx, messages, row["id"], now)
+            await queue(tx, messages, row["id"], now)
         return int(row["id"])
 
     async def repeat(self, episode_id: int, kind: str, run_id: int | None, error: str | None, now: float,
@@ -104,12 +106,12 @@ class Alerts:
                 " WHERE id = ?",
                 (kind, run_id, error, episode_id),
             )
-            await _queue(tx, messages, episode_id, now)
+            await queue(tx, messages, episode_id, now)
 
     async def note(self, episode_id: int, now: float, messages: Iterable[Outgoing]) -> None:
         """Queue messages in an episode's thread (someone pressed its Retry now) without changing it."""
         async with self._db.transaction() as tx:
-            await _queue(tx, messages, episode_id, now)
+            await queue(tx, messages, episode_id, now)
 
     async def close(self, episode_id: int, now: float, reason: str, messages: Iterable[Outgoing]) -> bool:
         """Close an open episode and queue what it says; False when it was already closed."""
@@ -119,7 +121,7 @@ class Alerts:
                 (now, reason, episode_id),
             )
             if changed:
-                await _queue(tx, messages, episode_id, now)
+                await queue(tx, messages, episode_id, now)
         return bool(changed)
 
     # -- alerts for the operator (not one org's) --------------------------------------------------------------
@@ -133,7 +135,7 @@ class Alerts:
                 (kind, now, error))
             if row is None:
                 return False
-            await _queue(tx, messages, None, now)
+            await queue(tx, messages, None, now)
         return True
 
     async def close_operator(self, kind: str, now: float, messages: Iterable[Outgoing]) -> bool:
@@ -142,7 +144,7 @@ class Alerts:
             closed = await tx.execute("UPDATE operator_alerts SET closed_at = ? WHERE kind = ? AND closed_at IS NULL",
                                       (now, kind))
             if closed:
-                await _queue(tx, messages, None, now)
+                await queue(tx, messages, None, now)
         return bool(closed)
 
     # -- "Re-authorize to add access": one per org while its grant lacks a scope ---------------------------------
@@ -155,7 +157,7 @@ class Alerts:
                 " ON CONFLICT (tenant_id) DO NOTHING RETURNING tenant_id", (tenant_id, scopes, now))
             if row is None:
                 return False
-            await _queue(tx, messages, None, now)
+            await queue(tx, messages, None, now)
         return True
 
     async def access_alert(self, tenant_id: str) -> str | None:
@@ -169,13 +171,13 @@ class Alerts:
         async with self._db.transaction() as tx:
             gone = await tx.execute("DELETE FROM access_alerts WHERE tenant_id = ?", (tenant_id,))
             if gone:
-                await _queue(tx, messages, None, now)
+                await queue(tx, messages, None, now)
         return bool(gone)
 
     # -- the outbox --------------------------------------------------------------------------------------------
     async def enqueue(self, messages: Iterable[Outgoing], now: float) -> None:
         async with self._db.transaction() as tx:
-            await _queue(tx, messages, None, now)
+            await queue(tx, messages, None, now)
 
     async def queued(self) -> list[Queued]:
         """Every message still to send, oldest first."""
@@ -214,7 +216,7 @@ class Alerts:
             )
 
 
-async def _queue(tx: Tx, messages: Iterable[Outgoing], episode_id: int | None, now: float) -> None:
+async def queue(tx: Tx, messages: Iterable[Outgoing], episode_id: int | None, now: float) -> None:
     for message in messages:
         payload = json.dumps({"text": message.text, "blocks": message.blocks}, separators=(",", ":"))
         await tx.execute(

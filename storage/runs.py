@@ -119,3 +119,31 @@ class Runs:
             {r["entity"]: Progress(r["records"], r["pages"], r["page_count"]) for r in entities},
             {r["entity"]: Changes(r["added"], r["updated"], r["deleted"]) for r in entities},
         )
+
+    async def day(self, since: float, until: float) -> dict[str, "DayOfRuns"]:
+        """Per org, the runs that finished in [since, until): records changed per entity, and the failed ones
+        (failed, auth_failed, paused: how many, and the last one's error)."""
+        changed = await self._db.fetchall(
+            "SELECT r.tenant_id, e.entity, SUM(e.changed) AS n FROM runs r JOIN run_entities e ON e.run_id = r.id"
+            " WHERE r.finished_at >= ? AND r.finished_at < ? GROUP BY r.tenant_id, e.entity", (since, until))
+        failed = await self._db.fetchall(
+            "SELECT tenant_id, error FROM runs WHERE finished_at >= ? AND finished_at < ?"
+            " AND outcome IN ('failed', 'auth_failed', 'paused') ORDER BY id", (since, until))
+        days: dict[str, DayOfRuns] = {}
+        for row in changed:
+            if row["n"]:
+                days.setdefault(row["tenant_id"], DayOfRuns()).changed[row["entity"]] = int(row["n"])
+        for row in failed:
+            day = days.setdefault(row["tenant_id"], DayOfRuns())
+            day.failures += 1
+            day.last_error = row["error"]
+        return days
+
+
+@dataclass
+class DayOfRuns:
+    """One org's day of runs (the daily digest)."""
+
+    changed: dict[str, int] = field(default_factory=dict)
+    failures: int = 0
+    last_error: str | None = None

@@ -234,3 +234,22 @@ async def test_the_banner_says_where_the_data_lives_and_port_survives_a_restart(
         out = io.StringIO()
         await asyncio.wait_for(demo_session(lines(), out, tmp_path, sizes=SMALL, port=port), timeout=60)
     assert f"(port {port} is taken)" in out.getvalue()
+
+
+async def test_commands_typed_in_another_channel_act_there_and_the_bot_must_be_invited(tmp_path):
+    out = io.StringIO()
+    script = steps(out, "/xero auth", "", "#team /xero subscribe aroha syncs", "/invite @xero-syncd",
+                   "/xero subscribe aroha syncs", "/xero sync aroha", "#accounts /xero subscriptions")
+    await asyncio.wait_for(demo_session(script, out, tmp_path, sizes=SMALL), timeout=60)
+    text = out.getvalue()
+    assert "console  You are in #team now (xero-syncd is not; `/invite @xero-syncd` to add it)" in text
+    refused = said_after(text, "/xero subscribe aroha syncs", 0)
+    assert "I am not in this channel, so I could not post alerts here; nothing was subscribed" in refused
+    assert "#team  xero-syncd joined #team" in said_after(text, "/invite @xero-syncd")
+    assert "This channel now receives syncs alerts for Aroha Plumbing (NZ)" in \
+        said_after(text, "/xero subscribe aroha syncs", 1)
+    synced = said_after(text, "/xero sync aroha")
+    line = synced[synced.index("#team  xero-syncd"):]
+    assert re.search(r"Aroha Plumbing \(NZ\) synced \(manual, by @demo\.admin\) in [\d.]+ s", line), line
+    listed = said_after(text, "/xero subscriptions")
+    assert "This channel receives no Xero alerts" in listed  # #accounts subscribed to nothing

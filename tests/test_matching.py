@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from daemon.core.errors import CommandError
-from daemon.sync.matching import MAX_COUNT, read_target
+from daemon.sync.matching import ALERT_KINDS, MAX_COUNT, read_subscription, read_target
 
 
 @dataclass(frozen=True)
@@ -26,9 +26,9 @@ BRAMBLE = Org("7f1c0c1e-0000-4000-8000-000000000002", "Bramble Bakery (UK)")
 ORGS = [AROHA, BRAMBLE]
 
 
-def error(text: str, orgs=ORGS, **takes) -> str:
+def error(text: str, orgs=ORGS, reader=read_target, **takes) -> str:
     with pytest.raises(CommandError) as err:
-        read_target(orgs, text, **takes)
+        reader(orgs, text, **takes)
     return str(err.value)
 
 
@@ -86,3 +86,41 @@ def test_any_words_get_a_target_or_one_short_clear_error(words, many, entity, da
     assert target.orgs and all(o in orgs for o in target.orgs) and (many or len(target.orgs) == 1)
     assert (target.entity is None or entity) and (target.day is None or day) and (target.count is None or count)
     assert target.count is None or 0 < target.count <= MAX_COUNT
+
+
+# -- `/xero subscribe [org|all] [kinds]` ----------------------------------------------------------------------------
+DAILY = Org("7f1c0c1e-0000-4000-8000-000000000003", "Daily Bread")
+
+
+def test_subscription_words_org_first_then_kinds():
+    target = read_subscription(ORGS, "aroha failures syncs")
+    assert target.orgs == [AROHA] and target.alerts == ("failures", "syncs") and not target.every
+    assert read_subscription(ORGS, "all digest everything").alerts == ALERT_KINDS
+    nothing = read_subscription(ORGS, "")
+    assert nothing.every and not nothing.named and nothing.alerts == ()  # the caller's default: failures, auth
+    assert read_subscription(ORGS, "changes").every  # no org: every org
+    assert read_subscription([AROHA, DAILY], "daily").alerts == ("daily",)  # a kind, not the start of a name
+    assert read_subscription([AROHA, DAILY], "daily bread daily").orgs == [DAILY]
+    assert read_subscription([], "all failures").orgs == []  # every org, before any is connected
+    assert error("aroha failures sometimes", reader=read_subscription) == (
+        "I don't understand `sometimes`: after the organisation (or `all`) I expect kinds of alert: failures, auth, "
+        "syncs, changes, daily (or `everything`).")
+    assert error("acme daily", reader=read_subscription).startswith("No organisation matches 'acme'.")
+
+
+KIND_WORDS = st.one_of(st.sampled_from(["all", "aroha", "Aroha Plumbing (NZ)", "bramble", "failures", "auth", "syncs",
+                                        "changes", "daily", "digest", "everything", "sometimes", "ALL", "Daily"]),
+                       st.text(min_size=1, max_size=30).filter(lambda w: not any(c.isspace() for c in w)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(words=st.lists(KIND_WORDS, max_size=6), with_daily=st.booleans())
+def test_any_subscription_words_get_a_target_or_one_short_clear_error(words, with_daily):
+    orgs = ORGS + [DAILY] if with_daily else ORGS
+    try:
+        target = read_subscription(orgs, " ".join(words))
+    except CommandError as err:
+        assert str(err) and len(str(err)) <= 600
+        return
+    assert set(target.alerts) <= set(ALERT_KINDS) and all(o in orgs for o in target.orgs)
+    assert target.every or len(target.orgs) == 1

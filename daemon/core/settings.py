@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from daemon.core.entities import DEFAULT_ENTITIES, ENTITIES, scopes_for
 from daemon.core.errors import SettingsError
+from storage.subscriptions import KINDS as ALERT_KINDS
 from storage.urls import is_postgres, sqlite_path
 
 # name -> (default, kind). A default of None means "no value"; kinds are parsed by `_parse`.
@@ -33,6 +35,7 @@ VARIABLES: dict[str, tuple[str | None, str]] = {
     "SLACK_API_URL": ("https://slack.com/api/", "url"),
     "SLACK_RESPONSE_URL_PREFIXES": ("https://hooks.slack.com/", "prefixes"),
     "SLACK_ALERT_CHANNEL": (None, "str"),
+    "SLACK_ALERT_KINDS": ("failures,auth", "alert_kinds"),
     "SLACK_ADMIN_USERS": ("", "list"),
     "SLACK_AUDIT": ("on", "bool"),
     "PUBLIC_URL": ("http://localhost:8080", "url"),
@@ -53,6 +56,8 @@ VARIABLES: dict[str, tuple[str | None, str]] = {
     "API_RATE_LIMIT": ("600", "rate"),
     "OUTBOUND_WEBHOOK_URLS": ("", "urls"),  # told after each sync that changed records (daemon/sync/outbound.py)
     "OUTBOUND_WEBHOOK_SECRET": (None, "str"),  # signs what is sent to them
+    "DIGEST_HOUR": ("8", "hour"),
+    "DIGEST_ZONE": ("UTC", "zone"),
     "LOG_LEVEL": ("info", "loglevel"),
 }
 
@@ -76,6 +81,7 @@ class Settings:
     slack_api_url: str
     slack_response_url_prefixes: tuple[str, ...]
     slack_alert_channel: str | None
+    slack_alert_kinds: tuple[str, ...]
     slack_admin_users: tuple[str, ...]
     slack_audit: bool
     public_url: str
@@ -94,6 +100,8 @@ class Settings:
     api_rate_limit: int
     outbound_webhook_urls: tuple[str, ...]
     outbound_webhook_secret: str | None
+    digest_hour: int
+    digest_zone: str
     log_level: str
 
     @classmethod
@@ -186,6 +194,19 @@ def _parse(name: str, raw: str, kind: str) -> object:
         return _parse_int(name, raw, kind)
     if kind == "entities":
         return _parse_entities(name, raw)
+    if kind == "alert_kinds":
+        return _parse_alert_kinds(name, raw)
+    if kind == "hour":
+        if not raw.isdigit() or not 0 <= int(raw) <= 23:
+            raise SettingsError(name, f"must be an hour from 0 to 23, got {raw!r}")
+        return int(raw)
+    if kind == "zone":
+        try:
+            ZoneInfo(raw)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SettingsError(name, f"must be an IANA time zone such as UTC or Pacific/Auckland, got {raw!r}"
+                                ) from None
+        return raw
     if kind == "bool":
         if raw.lower() not in BOOLEANS:
             raise SettingsError(name, f"must be on or off, got {raw!r}")
@@ -212,6 +233,17 @@ def _parse_int(name: str, raw: str, kind: str) -> int:
         why = " (days: Xero ends a grant unused for 60)" if kind == "keepalive" else ""
         raise SettingsError(name, f"must be between {low} and {high}{why}, got {value}")
     return value
+
+
+def _parse_alert_kinds(name: str, raw: str) -> tuple[str, ...]:
+    """SLACK_ALERT_KINDS: kinds of alert, comma-separated, or `none`."""
+    chosen = [part.strip().lower() for part in raw.split(",") if part.strip()]
+    if chosen == ["none"]:
+        return ()
+    unknown = [kind for kind in chosen if kind not in ALERT_KINDS]
+    if unknown or not chosen:
+        raise SettingsError(name, f"unknown kinds {unknown}; known: {', '.join(ALERT_KINDS)} (or none)")
+    return tuple(kind for kind in ALERT_KINDS if kind in chosen)
 
 
 def _parse_entities(name: str, raw: str) -> tuple[str, ...]:

@@ -38,6 +38,8 @@ class Console:
         self._secret = signing_secret
         self._out = out
         self._where = Where(user, "demo.admin", channel, CHANNELS[channel].lstrip("#"))
+        self.channels = dict(CHANNELS)  # id -> #name: the demo's two, and any the user types in (`#name`)
+        self.joined = set(CHANNELS)  # the channels the bot is in (`/invite @xero-syncd` adds the current one)
         self.hooks = hooks or {}
         self._now = now
         self._echo = echo  # repeat what the user typed (when it comes from a file, not a keyboard)
@@ -53,6 +55,7 @@ class Console:
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         app = web.Application(middlewares=[self.requests.middleware])
         app.router.add_post("/api/{method}", self._web_api)
+        app.router.add_get("/api/{method}", self._web_api)  # slack_sdk asks conversations.info by GET
         app.router.add_post("/respond/{n}", self._response_url)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -70,7 +73,13 @@ class Console:
 
     async def _web_api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
-        args = await web_api_arguments(request)
+        args = dict(request.query) if request.method == "GET" else await web_api_arguments(request)
+        if method == "conversations.info":  # is the bot in the channel a command was typed in
+            channel = str(args.get("channel"))
+            if channel not in self.channels:
+                return web.json_response({"ok": False, "error": "channel_not_found"})
+            return web.json_response({"ok": True, "channel": {"id": channel, "name": self.channels[channel][1:],
+                                                              "is_member": channel in self.joined}})
         if method == "auth.test":
             return web.json_response({"ok": True, "url": "https://demo.slack.com/", "team": "Demo workspace",
                                       "user": "xero-syncd", "team_id": TEAM, "user_id": BOT_USER, "bot_id": "B0DEMO"})
@@ -82,7 +91,7 @@ class Console:
         return web.json_response({"ok": True})
 
     def _show_post(self, method: str, args: dict, ts: str) -> None:
-        where = CHANNELS.get(str(args.get("channel")), f"#{args.get('channel')}")
+        where = self.channels.get(str(args.get("channel")), f"#{args.get('channel')}")
         if method == "chat.update":  # Slack redraws the message: buttons it no longer has are gone
             self._retire(lambda b: b.message.get("ts") == ts, "the message it was in has been edited since")
             first = self.render.message({"text": args.get("text")})[0]
@@ -131,6 +140,15 @@ class Console:
             await self.follow()
         elif re.fullmatch(r"/?xero(\s.*)?", text):
             await self.command(text.lstrip("/")[4:].strip())
+        elif re.fullmatch(r"#[\w-]+(\s.*)?", text):
+            name, _, rest = text.partition(" ")
+            self.enter(name)
+            if rest.strip():
+                await self.handle(rest)
+        elif re.fullmatch(r"/invite\s+@?xero-syncd", text):
+            self._said(text)
+            self.joined.add(self._where.channel)
+            self._print(f"{self._where_name}  xero-syncd joined {self._where_name}")
         elif re.fullmatch(r"click\s+\d+", text):
             await self.click(int(text.split()[1]))
         elif text.startswith("/demo") and self.hooks:
@@ -140,7 +158,23 @@ class Console:
             self._print(f"demo  {await hook(rest.strip())}")
         else:
             self._print("console  Type /xero help (or /demo help), `click N` to press a button, an empty line to "
-                        "follow the last link, quit to stop.")
+                        "follow the last link, `#channel` to type in another channel (`/invite @xero-syncd` "
+                        "there), quit to stop.")
+
+    def enter(self, name: str) -> None:
+        """Type in `#name` from now on (a channel the demo does not have yet is made; the bot is not in it)."""
+        name = "#" + name.lstrip("#").lower()
+        found = next((cid for cid, known in self.channels.items() if known == name), None)
+        if found is None:
+            found = "C0" + re.sub(r"[^A-Z0-9]", "", name.upper())[:9] + str(len(self.channels))
+            self.channels[found] = name
+        self._where = Where(self._where.user, self._where.user_name, found, name[1:])
+        self._print(f"console  You are in {name} now" + ("" if found in self.joined else
+                                                        " (xero-syncd is not; `/invite @xero-syncd` to add it)"))
+
+    @property
+    def _where_name(self) -> str:
+        return self.channels[self._where.channel]
 
     async def command(self, text: str) -> None:
         self._said(f"/xero {text}".rstrip())

@@ -51,6 +51,7 @@ DETAILS = """\
   You are @demo.admin in {channel}; alerts go to {alerts}.
 
 Try: /xero auth (then press Enter to follow the link), /xero status, /xero sync aroha, /demo help, quit
+  Another channel: `#team` moves you there, `/invite @xero-syncd` brings the bot, `/xero subscribe aroha syncs`
 """
 
 

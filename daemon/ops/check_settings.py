@@ -106,7 +106,8 @@ def advise(checked: Validation, report: Notes) -> None:
     if not settings.slack_bot_token:
         report.warn("SLACK_BOT_TOKEN is not set: commands work, but alerts are only logged, never posted")
     if not settings.slack_alert_channel:
-        report.warn("SLACK_ALERT_CHANNEL is not set: sync failures will only be logged")
+        report.warn("SLACK_ALERT_CHANNEL is not set: alerts reach only the channels subscribed with "
+                    "`/xero subscribe` (and the audit trail and operator alerts are only logged)")
     _admins(settings, report)
     if not settings.xero_webhook_key:
         report.ok("XERO_WEBHOOK_KEY is not set: /webhooks/xero is off (hourly and manual syncs only)")

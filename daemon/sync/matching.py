@@ -53,6 +53,8 @@ class Target:
     day: date | None = None
     count: int | None = None
     every: bool = False  # `all` was said: every org
+    alerts: tuple[str, ...] = ()  # the kinds of alert a subscription names (`/xero subscribe`)
+    named: bool = True  # the words named the org(s) (`all` included); False: nothing was said of them
 
     @property
     def org(self):
@@ -114,7 +116,7 @@ def _what(word: str, entity: bool, day: bool, count: bool) -> tuple[str | None, 
             return "day", date.fromisoformat(word)
         except ValueError:
             return None, None
-    if count and word.isdigit() and 0 < int(word) <= MAX_COUNT:
+    if count and word.isascii() and word.isdigit() and 0 < int(word) <= MAX_COUNT:
         return "count", int(word)
     return None, None
 
@@ -141,3 +143,70 @@ def _shown(word: str) -> str:
 
 KINDS = {"entity": "entity", "day": "date", "count": "number"}
 MAX_COUNT = 50
+
+
+# -- `/xero subscribe [org|all] [kinds]` -------------------------------------------------------------------------
+ALERT_KINDS = ("failures", "auth", "syncs", "changes", "daily")  # in the order they are listed
+DEFAULT_ALERTS = ("failures", "auth")  # `/xero subscribe` with no kind: what needs a person
+_ALERT_WORDS = {"failures": ("failures",), "failure": ("failures",), "auth": ("auth",), "reauth": ("auth",),
+                "syncs": ("syncs",), "sync": ("syncs",), "changes": ("changes",), "change": ("changes",),
+                "daily": ("daily",), "digest": ("daily",), "everything": ALERT_KINDS}
+
+
+def alert_kinds(word: str) -> tuple[str, ...] | None:
+    """The kinds of alert a word names (`failures` or `failure`, `digest` for daily, `everything`), or None."""
+    return _ALERT_WORDS.get(word.lower())
+
+
+def read_subscription(orgs: Sequence[O], text: str | None) -> Target:
+    """Read `[org|all] [kind ...]`: the org is the longest run of leading words that names one (`all` first: every
+    org; nothing: every org too, with `named` False), and every word after it must be a kind of alert (several
+    allowed; none gives no `alerts`, the caller picks the default). Words that are kinds are kinds unless they
+    are an org's whole name. Nothing is guessed: an unknown org gets the
+    candidates, and a word that is neither is named."""
+    words = (text or "").split()
+    if words and words[0].lower() == "all":
+        return Target(list(orgs), every=True, alerts=_alerts(words[1:]))
+    errors: list[tuple[tuple[int, int], CommandError]] = []
+    for k in range(len(words), -1, -1):
+        rest = words[k:]
+        readable = all(alert_kinds(w) for w in rest)
+        if k == 0:
+            if readable:
+                return Target(list(orgs), every=True, alerts=_alerts(rest), named=False)
+            continue
+        query = " ".join(words[:k])
+        if all(alert_kinds(w) for w in words[:k]) and not _exactly(orgs, query):
+            continue  # `daily` is the digest, not the start of "Daily Bread" (named whole, it is the org)
+        try:
+            chosen = match_orgs(orgs, query)
+        except CommandError as err:  # telling when what follows reads well: the fewest words for the org
+            if readable:
+                errors.append(((1, -k), err))
+            continue
+        if readable:
+            return Target(chosen, alerts=_alerts(rest))
+        errors.append(((2, k), _not_an_alert(next(w for w in rest if not alert_kinds(w)), org=True)))
+    if errors:
+        raise max(errors, key=lambda pair: pair[0])[1]
+    raise _not_an_alert(next(w for w in reversed(words) if not alert_kinds(w)), org=False)
+
+
+def _exactly(orgs: Sequence[Named], query: str) -> bool:
+    return any(query.lower() in (o.tenant_id.lower(), o.name.lower()) for o in orgs)
+
+
+def _alerts(words: list[str]) -> tuple[str, ...]:
+    named = set()
+    for word in words:
+        kinds = alert_kinds(word)
+        if kinds is None:
+            raise _not_an_alert(word, org=True)
+        named.update(kinds)
+    return tuple(k for k in ALERT_KINDS if k in named)
+
+
+def _not_an_alert(word: str, *, org: bool) -> CommandError:
+    where = "after the organisation (or `all`)" if org else "here"
+    return CommandError(f"I don't understand `{_shown(word)}`: {where} I expect kinds of alert: "
+                        f"{', '.join(ALERT_KINDS)} (or `everything`).")

@@ -1,15 +1,17 @@
-"""What the sync service tells the outside world. The Slack notifier posts these to the alert channel;
-`LogNotifier` only logs them (no Slack configured, and the default in tests that do not look at alerts)."""
+"""What the sync service tells the outside world. The Slack notifier posts these to the alert channel and the
+channels subscribed to them; `LogNotifier` only logs them (no Slack configured, and the default in tests that do
+not look at alerts)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Protocol
 
 import structlog
 
 from storage.orgs import Org
-from storage.runs import Run
+from storage.runs import DayOfRuns, Run
 
 log = structlog.get_logger(__name__)
 
@@ -27,6 +29,18 @@ class Audit:
     run: Run | None = None  # a manual sync's result
     runs: tuple[Run, ...] = ()  # "synced all": each org's run
     left_out: int = 0  # "synced all": orgs left out (they need re-authorizing)
+
+
+@dataclass(frozen=True)
+class Digest:
+    """The daily digest of `day` (in the digest's zone), due at `due`: every org as it is now, with the runs that
+    finished in the 24 hours before `due` (records changed per entity, the failures)."""
+
+    day: date
+    zone: str
+    due: float
+    orgs: tuple[tuple[Org, DayOfRuns], ...]
+    late: bool = False  # sent after its hour (the daemon was down then): a catch-up
 
 
 class Notifier(Protocol):
@@ -64,6 +78,9 @@ class Notifier(Protocol):
     async def credentials_accepted(self) -> None:
         """A token refresh succeeded: if the operator was told the credentials were refused, that is over."""
 
+    async def daily_digest(self, digest: Digest) -> None:
+        """The day's digest is due (each channel that wants it hears it once that day)."""
+
 
 class LogNotifier:
     async def sync_failed(self, org: Org, run: Run, *, reauth_url: str | None, resumes_at: float | None) -> None:
@@ -99,6 +116,9 @@ class LogNotifier:
 
     async def access_granted(self, org: Org) -> None:
         log.debug("alert.access_granted", tenant_id=org.tenant_id)
+
+    async def daily_digest(self, digest: Digest) -> None:
+        log.info("alert.daily_digest", day=str(digest.day), orgs=len(digest.orgs))
 
 
 class Notifiers:

@@ -20,9 +20,10 @@ from daemon.core.metrics import Metrics
 from daemon.core.settings import Settings
 from daemon.core.zones import zone_of
 from daemon.sync.api import ApiGate
-from daemon.sync.matching import Target, match_orgs, read_target
+from daemon.sync.matching import Target, match_orgs, read_subscription, read_target
 from daemon.sync.notifier import Audit, Notifier
 from daemon.sync.records_api import RecordsApi, RecordsPage
+from daemon.sync.routing import ChannelAlerts, Routing
 from daemon.sync.runs import RunReport, SyncRuns
 from daemon.sync.scheduler import Scheduler
 from daemon.sync.status import OrgStatus, build
@@ -80,6 +81,7 @@ class SyncService:
         self._clock = clock
         self._parts = parts
         self._api = ApiGate(store, clock, per_minute=settings.api_rate_limit)
+        self._routing = Routing(settings, store, clock)
 
     # -- connect: links and the two legs of Xero's consent -------------------------------------------------------
     def connect_link(self, slack_user: str | None) -> str:
@@ -146,7 +148,10 @@ class SyncService:
 
     # -- what a command names -----------------------------------------------------------------------------------
     async def target(self, text: str | None, **takes: bool) -> Target:
-        """The org(s) and the entity, date or count `text` names (`takes` says which a command takes)."""
+        """The org(s) and the entity, date or count `text` names (`takes` says which a command takes; `alerts`:
+        the org, or `all`, and the kinds of alert a subscription names)."""
+        if takes.pop("alerts", False):
+            return read_subscription(await self._store.orgs.list(), text)
         return read_target(await self._store.orgs.list(), text, **takes)
 
     async def resolve(self, query: str | None, *, many: bool = False) -> list[Org]:
@@ -158,6 +163,18 @@ class SyncService:
     async def find(self, tenant_id: str) -> Org | None:
         """The org with this tenant id, if it is still connected (a button may outlive its org)."""
         return await self._store.orgs.get(tenant_id) if tenant_id else None
+
+    # -- alerts routed per channel ------------------------------------------------------------------------------
+    async def subscribe(self, channel: str, target: Target, *, user: str | None = None) -> ChannelAlerts:
+        """Route the kinds of alert `target` names, for its org(s) or every org, to `channel`."""
+        return await self._routing.subscribe(channel, target, user)
+
+    async def unsubscribe(self, channel: str, target: Target, *, user: str | None = None) -> ChannelAlerts:
+        return await self._routing.unsubscribe(channel, target, user)
+
+    async def subscriptions(self, channel: str) -> ChannelAlerts:
+        """What `channel` receives."""
+        return await self._routing.listing(channel)
 
     # -- the page's buttons ------------------------------------------------------------------------------------
     async def sync(self, query: str | None, trigger: str = "manual", *, user: str | None = None,
@@ -284,6 +301,7 @@ class SyncService:
                 problems.append(f"could not remove the connection in Xero ({err})")
         async with self._store.transaction() as tx:
             await self._store.orgs.delete(tx, org.tenant_id)
+            await self._store.subscriptions.forget_org(tx, org.tenant_id)
             grant_gone = grant is not None and await self._store.grants.delete_if_unused(tx, grant.id)
         if grant_gone:
             try:

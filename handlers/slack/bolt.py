@@ -55,7 +55,7 @@ def _register(bolt: AsyncApp, make_ctx) -> None:
     # of 8-13 ms to 0.1 ms, and a burst no longer leaves 200 polling timers on the loop). The work is started here
     # too, through the task group.
     async def ack_first(ack, command, respond, next) -> None:  # noqa: A002 (bolt injects arguments by name)
-        ctx = make_ctx(command.get("user_id", ""))
+        ctx = make_ctx(command.get("user_id", ""), command.get("channel_id") or "")
         chosen = await commands.acknowledge(ctx, command, ack)
         if chosen is not None:
             ctx.tasks.start(commands.handle(ctx, chosen, respond), name=f"slack:{chosen.command.name}")

@@ -23,7 +23,9 @@ from daemon.core.metrics import Metrics
 from daemon.core.settings import Settings
 from daemon.core.tasks import TaskGroup
 from daemon.slack.blocks import Reply
+from daemon.slack.client import membership
 from daemon.slack.wording import replies, status
+from daemon.slack.wording import subscriptions as subs
 from daemon.sync.matching import Target
 
 if TYPE_CHECKING:
@@ -46,6 +48,8 @@ class Ctx:
     metrics: Metrics | None
     user: str
     home: Any = None  # handlers/slack/home.py HomeTab (None without a bot token)
+    channel: str = ""  # where the command was typed
+    slack: Any = None  # the Slack Web API client (to check the bot is in a channel)
 
     def count(self, command: str, outcome: str) -> None:
         if self.metrics is not None:
@@ -125,6 +129,33 @@ async def _delete(ctx: Ctx, target: Target) -> Reply:
     return replies.delete_confirm(target.org)
 
 
+def _channel(ctx: Ctx) -> str:
+    if not ctx.channel:
+        raise CommandError("I can't tell which channel this was typed in; type it in the channel itself.")
+    return ctx.channel
+
+
+async def _subscribe(ctx: Ctx, target: Target) -> Reply:
+    """The bot must be in the channel to post there: where Slack says it is not, nothing is stored."""
+    _channel(ctx)
+    if ctx.slack is None or not ctx.slack.token:
+        return subs.no_bot_token()
+    member, bot = await membership(ctx.slack, ctx.channel)
+    if member is False:
+        log.info("slack.subscribe_not_in_channel", channel=ctx.channel, user=ctx.user)
+        return subs.not_in_channel(bot)
+    done = await ctx.service.subscribe(ctx.channel, target, user=ctx.user)
+    return subs.subscribed(done, unchecked=bot if member is None else None)
+
+
+async def _unsubscribe(ctx: Ctx, target: Target) -> Reply:
+    return subs.unsubscribed(await ctx.service.unsubscribe(_channel(ctx), target, user=ctx.user))
+
+
+async def _subscriptions(ctx: Ctx, target: Target | None) -> Reply:
+    return subs.channel_alerts(await ctx.service.subscriptions(_channel(ctx)))
+
+
 COMMANDS = {c.name: c for c in [
     Command("help", "help", "this list", False, _help, takes=None),
     Command("auth", "auth", "connect Xero organisations (a sign-in button, for you only)", True, _auth, takes=None),
@@ -144,6 +175,12 @@ COMMANDS = {c.name: c for c in [
     Command("disable", "disable [org]", "stop the automatic hourly sync", True, _disable),
     Command("enable", "enable [org]", "resume the automatic hourly sync", True, _enable),
     Command("delete", "delete [org]", "disconnect an organisation and delete its data (asks first)", True, _delete),
+    Command("subscribe", "subscribe [org|all] [kinds]", "route alerts to this channel: failures, auth, syncs, "
+            "changes, daily (no kind: failures and auth; no org: all)", True, _subscribe, {"alerts": True}),
+    Command("unsubscribe", "unsubscribe [org|all] [kinds]", "stop alerts in this channel (no kind: every kind; no "
+            "org: whatever org)", True, _unsubscribe, {"alerts": True}),
+    Command("subscriptions", "subscriptions", "what alerts this channel receives", False, _subscriptions,
+            takes=None),
 ]}
 
 

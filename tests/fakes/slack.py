@@ -1,6 +1,7 @@
 """A fake Slack on a loopback port: the Web API methods the daemon calls, and the response_url endpoint.
 
-It records every `chat.postMessage`, `chat.update` and response_url post (with the fake clock's time when one is
+It records every `chat.postMessage`, `chat.update` and response_url post, answers `conversations.info` (the bot is
+in every channel but those `not_in` names) (with the fake clock's time when one is
 given), can be told to fail the next few Web API calls (HTTP 500, 429 with Retry-After, or `ok: false`), and
 lets a test wait for what it expects to arrive (real I/O, bounded by a timeout; never a sleep for time).
 """
@@ -107,6 +108,7 @@ class FakeSlack:
     server: TestServer | None = None
 
     def __post_init__(self) -> None:
+        self.outside: dict[str, str | None] = {}  # channels the bot is not in -> the error Slack answers (None: ok)
         self._ts = itertools.count(1)
         self._arrived = asyncio.Event()
         self._sockets: list[web.WebSocketResponse] = []  # Socket Mode connections the daemon opened
@@ -115,6 +117,7 @@ class FakeSlack:
     async def start(self) -> "FakeSlack":
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # slack_sdk reads some methods (conversations.info) by GET
         app.router.add_post("/response/{tag}", self._response)
         app.router.add_get("/socket", self._socket)
         self.server = TestServer(app, host="127.0.0.1")
@@ -148,6 +151,15 @@ class FakeSlack:
              retry_after: int | None = None) -> None:
         """The next `count` Web API calls fail this way."""
         self.failures += [Failure(status, error, retry_after) for _ in range(count)]
+
+    def not_in(self, channel: str, *, error: str | None = None) -> None:
+        """The bot is not in `channel`: conversations.info says `is_member: false`, or (a private channel it
+        cannot see) answers `error`, e.g. channel_not_found or not_in_channel."""
+        self.outside[channel] = error
+
+    def posts_in(self, channel: str) -> list[Call]:
+        """Messages posted in one channel (threads included)."""
+        return [c for c in self.posts if c.body.get("channel") == channel]
 
     # -- what arrived ------------------------------------------------------------------------------------------
     @property
@@ -212,7 +224,13 @@ class FakeSlack:
         elif method == "apps.connections.open":
             answer.update(url=self.url.replace("http://", "ws://") + "/socket")
         elif method == "auth.test":
-            answer.update(team_id="T_FAKE", user_id="U_BOT", bot_id="B_BOT", team="Fake")
+            answer.update(team_id="T_FAKE", user_id="U_BOT", bot_id="B_BOT", team="Fake", user="xero-syncd")
+        elif method == "conversations.info":
+            channel = str(body.get("channel") or "")
+            if self.outside.get(channel):
+                return self._refuse(call, Failure(200, self.outside[channel]))
+            answer.update(channel={"id": channel, "is_member": channel not in self.outside,
+                                   "is_im": channel.startswith("D")})
         self._record(call, self.calls)
         return web.json_response(answer)
 
@@ -263,6 +281,8 @@ class FakeSlack:
 
 
 async def _body(request: web.Request) -> dict:
+    if request.method == "GET":
+        return dict(request.query)
     raw = await request.text()
     if request.content_type == "application/json":
         return json.loads(raw or "{}")

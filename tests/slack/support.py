@@ -30,10 +30,10 @@ def signed_headers(body: str, *, secret: str = SIGNING_SECRET, timestamp: int | 
     }
 
 
-def command_body(text: str, *, user: str, response_url: str) -> str:
+def command_body(text: str, *, user: str, response_url: str, channel: str = "C_OPS") -> str:
     return urlencode({
-        "token": "legacy-verification-token", "team_id": "T_FAKE", "team_domain": "fake", "channel_id": "C_OPS",
-        "channel_name": "ops", "user_id": user, "user_name": user.lower(), "command": "/xero", "text": text,
+        "token": "legacy-verification-token", "team_id": "T_FAKE", "team_domain": "fake", "channel_id": channel,
+        "channel_name": channel.removeprefix("C_").lower(), "user_id": user, "user_name": user.lower(), "command": "/xero", "text": text,
         "api_app_id": "A_XERO", "response_url": response_url, "trigger_id": "1.2.3",
     })
 
@@ -103,21 +103,21 @@ async def post_signed(daemon: Daemon, body: str, **sign: object) -> ClientRespon
     return await daemon.client.post("/slack/events", data=body.encode(), headers=signed_headers(body, **sign))
 
 
-async def command(daemon: Daemon, slack: FakeSlack, text: str, *, user: str = ADMIN) -> Sent:
+async def command(daemon: Daemon, slack: FakeSlack, text: str, *, user: str = ADMIN, channel: str = "C_OPS") -> Sent:
     url, tag = slack.response_url()
-    resp = await post_signed(daemon, command_body(text, user=user, response_url=url))
+    resp = await post_signed(daemon, command_body(text, user=user, response_url=url, channel=channel))
     assert resp.status == 200, await resp.text()
     return Sent(resp, tag)
 
 
-async def acked(daemon: Daemon, slack: FakeSlack, text: str, *, user: str = ADMIN) -> Call:
+async def acked(daemon: Daemon, slack: FakeSlack, text: str, *, user: str = ADMIN, channel: str = "C_OPS") -> Call:
     """Run a command whose acknowledgement is the answer (help, a refusal, words naming nothing); that answer."""
-    return await (await command(daemon, slack, text, user=user)).acked()
+    return await (await command(daemon, slack, text, user=user, channel=channel)).acked()
 
 
-async def reply(daemon: Daemon, slack: FakeSlack, text: str, *, user: str = ADMIN) -> Call:
+async def reply(daemon: Daemon, slack: FakeSlack, text: str, *, user: str = ADMIN, channel: str = "C_OPS") -> Call:
     """Run a command that answers through response_url; its (first) answer."""
-    sent = await command(daemon, slack, text, user=user)
+    sent = await command(daemon, slack, text, user=user, channel=channel)
     return await slack.response(sent.tag)
 
 

@@ -20,7 +20,7 @@ import pytest
 from daemon.core.entities import scopes_for
 from daemon.xero.client import RetryPolicy
 from tests.fakes.slack import Call, read
-from tests.slack.support import ADMIN, MEMBER, acked, click, command, home_action_body, post_signed, reply
+from tests.slack.support import ADMIN, CHANNEL, MEMBER, acked, click, command, home_action_body, post_signed, reply
 from tests.slack.test_slack_home import open_home, press
 from tests.support import follow_consent
 
@@ -290,6 +290,8 @@ async def test_docs_slack_md_is_what_the_daemon_sends(make_daemon, emulator, sla
         for n, call in enumerate(calls, 1):
             page.add(f"{title} ({n} of {len(calls)})" if len(calls) > 1 else title, call)
 
+    await _subscriptions(daemon, slack, emulator, page, channel, nz)
+
     text = page.text()
     if os.environ.get("UPDATE_DOCS") and database_url.startswith("sqlite"):
         DOC.write_text(text)
@@ -298,3 +300,47 @@ async def test_docs_slack_md_is_what_the_daemon_sends(make_daemon, emulator, sla
                                     lineterm="", n=1)
         pytest.fail("docs/slack.md is not what the daemon sends now: run `make docs` and read the difference\n"
                     + "\n".join(list(diff)[:60]))
+
+
+def _steady(call: Call) -> Call:
+    """A sync line with its duration shown as `1.0 s`: a manual sync's takes what the machine takes (the
+    scheduler's pacing may or may not wait a second), and the page must be the same at every run."""
+    text = json.dumps(call.body)
+    return Call(call.method, json.loads(re.sub(r"in \d+(\.\d)? s:", "in 1.0 s:", text)), call.at, ts=call.ts)
+
+
+async def _subscriptions(daemon, slack, emulator, page: Page, channel: Channel, nz: str) -> None:
+    """Alerts routed per channel: the commands typed in #team (C_TEAM), then what #team receives."""
+    emulator.state.limiter.config.limits_enabled = False
+    page.heading("Alerts where the people are", "`/xero subscribe` in a channel routes alerts there (the bot must "
+                                                "be in it); these were typed in a channel other than the alert "
+                                                "channel, #team.")
+    team = "C_TEAM"
+    page.add("`/xero subscribe [org] [kinds]`",
+             await reply(daemon, slack, f"subscribe {NZ} failures syncs changes", channel=team))
+    page.add("`/xero subscribe all daily`", await reply(daemon, slack, "subscribe all daily", channel=team))
+    page.add("`/xero subscriptions`", await reply(daemon, slack, "subscriptions", channel=team))
+    page.add("`/xero subscriptions` in the alert channel", await reply(daemon, slack, "subscriptions",
+                                                                       channel=CHANNEL))
+    page.add("`/xero unsubscribe [org] [kinds]`", await reply(daemon, slack, f"unsubscribe {NZ} syncs", channel=team))
+    page.add("A word that is not a kind of alert", await acked(daemon, slack, f"subscribe {NZ} sometimes",
+                                                               channel=team))
+    slack.not_in("C_ELSEWHERE")
+    page.add("`/xero subscribe` in a channel the bot is not in", await reply(daemon, slack, "subscribe",
+                                                                            channel="C_ELSEWHERE"))
+    await daemon.flush()
+    channel.new()
+    invoice = emulator.state.records(nz, "Invoices")[0]
+    emulator.state.update_record(nz, "Invoices", invoice["InvoiceID"], {"Reference": "changed for the page"})
+    await daemon.finish(daemon.service.sync(nz))
+    await daemon.flush()
+    changes = [_steady(c) for c in channel.new() if c.body.get("channel") == team]
+    due = (int(daemon.clock.time()) // 86400 + 1) * 86400 + 8 * 3600  # the next 08:00 UTC (DIGEST_HOUR)
+    if due - 86400 > daemon.clock.time():
+        due -= 86400
+    await daemon.advance(due - daemon.clock.time())
+    await daemon.flush()
+    digest = [c for c in channel.new() if c.body.get("channel") == team]
+    for title, calls in (("A sync that changed records (changes)", changes), ("The daily digest (daily)", digest)):
+        for n, call in enumerate(calls, 1):
+            page.add(f"In #team: {title} ({n} of {len(calls)})" if len(calls) > 1 else f"In #team: {title}", call)

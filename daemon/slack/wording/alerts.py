@@ -1,12 +1,12 @@
-"""What is posted in the alert channel: a failure (or re-authorization, or pause) alert, a repeat in its thread,
+"""What is posted in the alert channel (and the channels subscribed to each kind): a failure (or re-authorization, or pause) alert, a repeat in its thread,
 the "recovered" / "reconnected" notes and the alert edited to its resolved state, who pressed "Retry now", the
-"connected" announcement, a new org's first sync, the audit trail, and the operator's own alerts."""
+"connected" announcement, a new org's first sync, a line per finished sync, the audit trail, and the operator's own alerts."""
 
 from __future__ import annotations
 
 from daemon.slack.blocks import (REAUTH_ACTION, RETRY_ACTION, Reply, actions, button, context, day_from, escape,
                                  fields, moment, section)
-from daemon.slack.wording.runs import OUTCOMES, all_summary, changes, per_entity, took
+from daemon.slack.wording.runs import ICONS, OUTCOMES, all_summary, changes, per_entity, took, trigger
 from daemon.slack.wording.status import missing_access
 from storage.alerts import Episode
 from storage.orgs import Org
@@ -105,6 +105,17 @@ def first_sync(org: Org, run) -> Reply:
     total = sum(run.changed.values())
     held = f"{total:,} records ({per_entity(run)})" if total else "no records yet"
     return _note(f":tada: First sync of *{escape(org.name)}* done in {took(run)}: {held}.")
+
+
+def sync_line(org: Org, run) -> Reply:
+    """A finished sync in one line (channels subscribed to `syncs`, or `changes` when it changed records): how it
+    ended, what started it, how long, what changed per entity, or why it failed."""
+    name, ended = f"*{escape(org.name)}*", OUTCOMES.get(run.outcome, run.outcome)
+    if run.outcome == "success":
+        what = f"{name} synced ({trigger(run)}) in {took(run)}: {changes(run)}."
+    else:
+        what = f"The sync of {name} ({trigger(run)}) {ended} after {took(run)}: {escape(run.error or 'no reason given')}."
+    return _note(f"{ICONS.get(run.outcome, ':memo:')} {what}")
 
 
 AUDIT = {"reset": ":rewind:", "disabled": ":double_vertical_bar:", "enabled": ":arrow_forward:",

@@ -15,7 +15,8 @@ def help_reply(commands, unknown: str | None = None) -> Reply:
     blocks = [section(f"{intro}*Xero sync commands*"), section("\n".join(lines)),
               context("`[org]` is an organisation's name (or the start of it) or its tenant id; with one "
                       "organisation connected you can leave it out. `[entity]` is one of what is synced, e.g. "
-                      "Invoices. Dates are YYYY-MM-DD, in the organisation's own time zone.")]
+                      "Invoices. Dates are YYYY-MM-DD, in the organisation's own time zone. `[kinds]` of alert: failures, "
+                      "auth, syncs, changes, daily.")]
     return Reply(text, blocks)
 
 

@@ -32,7 +32,11 @@ def changes(run, *, limit: int = 6) -> str:
 
 def per_entity(run, *, limit: int = 6) -> str:
     """`Invoices 10, Contacts 2`: what changed per entity, the most first."""
-    changed = sorted(((n, entity) for entity, n in run.changed.items() if n), reverse=True)
+    return per_entity_counts(run.changed, limit=limit)
+
+
+def per_entity_counts(counts: dict[str, int], *, limit: int = 6) -> str:
+    changed = sorted(((n, entity) for entity, n in counts.items() if n), reverse=True)
     parts = [f"{entity} {n:,}" for n, entity in changed[:limit]]
     return ", ".join(parts) + (f", and {len(changed) - limit} more" if len(changed) > limit else "")
 
