@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import pytest
 
 from daemon.sync.upkeep import DAY
-from tests.slack.support import ADMIN, reply
+from tests.slack.support import ADMIN, CHANNEL, reply
 from tests.slack.test_slack_home import open_home
 from tests.support import follow_consent
 
@@ -104,6 +104,23 @@ async def test_an_open_failure_alert_turns_into_a_reauthorization_alert_its_thre
     assert "needs re-authorization" in note.fallback and note.buttons()[0]["text"]["text"] == "Re-authorize Xero"
     assert slack.updates[-1].body["ts"] == alert.ts
     assert slack.updates[-1].fallback.startswith(":closed_lock_with_key: Xero needs re-authorization")
+
+
+async def test_the_checks_alert_reaches_each_channel_subscribed_to_auth_once(daemon, emulator, slack):
+    gone, _ = await connected(daemon, emulator, slack)
+    await reply(daemon, slack, "subscribe all auth", channel="C_AUTH")
+    await reply(daemon, slack, "subscribe all failures", channel="C_FAIL")
+    await daemon.service.set_enabled(gone, False)
+    await daemon.flush()
+    slack.calls.clear()
+    await disconnect_in_xero(daemon, emulator, gone)
+
+    await days_later(daemon, 2)
+    await daemon.flush()
+    alerts = {p.body["channel"]: p for p in slack.posts if p.thread_ts is None}
+    assert sorted(alerts) == sorted([CHANNEL, "C_AUTH"])  # failures only: not C_FAIL
+    assert all("Found by: the daily check of Xero's connections" in a.shown for a in alerts.values())
+    assert len([p for p in slack.posts if p.thread_ts is None]) == 2  # once each, the second day too
 
 
 async def test_status_shows_the_grants_age_and_when_it_would_lapse_in_the_orgs_time_zone(daemon, emulator, slack):
