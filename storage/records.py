@@ -32,6 +32,13 @@ _VANISHED = (
     "UPDATE records SET status = 'DELETED', deleted = 1, synced_at = synced_at"
     " WHERE tenant_id = ? AND entity = ? AND deleted = 0 AND xero_id NOT IN (SELECT value FROM {json_values})"
 )
+# How many records a set holds, kept in the page's transaction: before the page is upserted, its ids not yet held
+# are counted (an index probe each, on the pages the upsert then writes) and added to the set's count.
+_SET = "INSERT INTO record_sets (tenant_id, entity, held) VALUES (?, ?, 0) ON CONFLICT (tenant_id, entity) DO NOTHING"
+_HOLD_NEW = (
+    "UPDATE record_sets SET held = held + ? - (SELECT COUNT(*) FROM records WHERE tenant_id = ? AND entity = ?"
+    " AND xero_id IN (SELECT value FROM {json_values})) WHERE tenant_id = ? AND entity = ?"
+)
 _COUNT_PAGE = (  # a run's progress: records changed and read, pages read of the pages Xero said there are
     "INSERT INTO run_entities (run_id, entity, changed, pages, records, page_count) VALUES (?, ?, ?, 1, ?, ?)"
     " ON CONFLICT (run_id, entity) DO UPDATE SET changed = run_entities.changed + excluded.changed,"
@@ -75,9 +82,15 @@ class Records:
         seen = json.dumps(list(seen_all)) if seen_all is not None else None
 
         vanished = _VANISHED.format(json_values=self._db.json_values)
+        distinct = {r.xero_id for r in rows}
+        ids = json.dumps(list(distinct))
+        hold_new = _HOLD_NEW.format(json_values=self._db.json_values)
 
         def plan() -> Generator[Statement, int, int]:  # each statement is answered with its changed-row count
             changed = 0
+            if distinct:
+                yield _SET, (tenant_id, entity)
+                yield hold_new, (len(distinct), tenant_id, entity, ids, tenant_id, entity)
             for params in batches:
                 changed += yield _upsert_rows(len(params) // 7), params
             if seen is not None:
@@ -90,10 +103,11 @@ class Records:
         return await self._db.write(plan)
 
     async def counts(self, tenant_id: str) -> dict[str, int]:
+        """Records held per entity (deleted ones included): counts kept with every page, not counted now."""
         rows = await self._db.fetchall(
-            "SELECT entity, COUNT(*) AS n FROM records WHERE tenant_id = ? GROUP BY entity", (tenant_id,)
+            "SELECT entity, held FROM record_sets WHERE tenant_id = ? AND held > 0 ORDER BY entity", (tenant_id,)
         )
-        return {row["entity"]: row["n"] for row in rows}
+        return {row["entity"]: row["held"] for row in rows}
 
     async def stream(self, tenant_id: str, entity: str, *, batch: int = 500) -> AsyncIterator[dict]:
         """Every stored record of one entity in xero_id order, read a batch at a time (exports of large orgs)."""

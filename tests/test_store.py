@@ -5,6 +5,7 @@ import json
 import os
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from daemon.core.crypto import Secrets, load_or_create_key
 from storage import Store
@@ -105,6 +106,51 @@ async def test_vanished_records_are_marked_deleted_not_dropped(store, database_u
     assert await store.records.store_page("t1", "Items", both[:1], run_id=run, now=2.0, seen_all=["x"]) == 1
     gone = await stored.record(database_url, "t1", "Items", "y")
     assert gone["deleted"] and gone["status"] == "DELETED" and gone["data"] == {"n": "y"}
+
+
+async def _counted(database_url, tenant):
+    rows = await fetch(database_url, "SELECT entity, COUNT(*) FROM records WHERE tenant_id = ? GROUP BY entity"
+                                     " ORDER BY entity", (tenant,))
+    return {entity: n for entity, n in rows}
+
+
+_PAGES = st.lists(st.tuples(st.sampled_from(["Invoices", "Items"]),
+                            st.lists(st.tuples(st.sampled_from("abcdefgh"), st.integers(0, 3)), max_size=6,
+                                     unique_by=lambda item: item[0]),  # PostgreSQL: one row per id per upsert
+                            st.booleans()), min_size=1, max_size=5)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pages=_PAGES)
+async def test_status_counts_are_the_records_held_whatever_the_pages(store, database_url, pages):
+    """Counts are kept with each page (new ids, repeats within and across pages, vanished items, a page whose
+    transaction fails) and always equal counting the records."""
+    tenant = f"t{os.urandom(4).hex()}"
+    await _org(store, tenant)
+    run = await store.runs.start(tenant, "manual", 1.0)
+    for entity, items, whole in pages:
+        rows = [Row(x, None, v, json.dumps({"v": v})) for x, v in items]
+        seen = [r.xero_id for r in rows] if entity == "Items" and whole else None
+        await store.records.store_page(tenant, entity, rows, run_id=run, now=1.0, seen_all=seen)
+        assert await store.records.counts(tenant) == await _counted(database_url, tenant)
+    with pytest.raises(Exception):  # a page whose transaction fails (its run does not exist) counts nothing
+        await store.records.store_page(tenant, "Invoices", [Row("zz", None, 1, "{}")], run_id=-1, now=1.0)
+    assert await store.records.counts(tenant) == await _counted(database_url, tenant)
+
+
+async def test_status_counts_of_a_store_written_before_them_are_counted_once_at_migration(database_url):
+    """A store holding records before the counts existed (migration 0019) starts with them counted."""
+    store = await Store.open(database_url, Secrets(["k"]))
+    await _org(store)
+    run = await store.runs.start("t1", "manual", 1.0)
+    await store.records.store_page("t1", "Contacts", [Row(x, None, 1, "{}") for x in "abc"], run_id=run, now=1.0)
+    async with store.transaction() as tx:  # as before migration 0019: no counts, and its ledger row gone
+        await tx.execute("DROP TABLE record_sets")
+        await tx.execute("DELETE FROM schema_migrations WHERE version >= 19")
+    await store.close()
+    store = await Store.open(database_url, Secrets(["k"]))
+    assert await store.records.counts("t1") == {"Contacts": 3}
+    await store.close()
 
 
 async def test_oauth_state_is_single_use_and_expires(store):
