@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import AsyncIterator, Generator, Iterable
+from typing import AsyncIterator, Generator, Iterable, NamedTuple
 
 from storage.db import Database, Statement, Tx, within
 
@@ -54,8 +53,7 @@ def _upsert_rows(n: int) -> str:
     return head + " VALUES " + ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * n) + tail
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     """One record ready to store: its Xero id, status, UpdatedDateUTC in ms (0 if it has none) and JSON text."""
 
     xero_id: str

@@ -16,7 +16,6 @@ Xero sent them, but their date is not trusted to order versions; the run notes t
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from functools import partial
 
 import orjson
@@ -28,7 +27,8 @@ from daemon.core.errors import XeroMalformedAnswer
 from daemon.core.tasks import TaskGroup
 from daemon.sync.outcomes import RunTally
 from daemon.xero.client import CallStats, XeroClient
-from daemon.xero.dates import if_modified_since, to_ms
+from daemon.xero.dates import if_modified_since
+from daemon.xero.pages import Page, decode_page, decode_whole
 from daemon.xero.timezones import iana_zone
 from storage import Store
 from storage.orgs import Org
@@ -37,16 +37,6 @@ from storage.records import Row
 log = structlog.get_logger(__name__)
 
 DATE_TOLERANCE = 300.0  # seconds a record's UpdatedDateUTC may lie beyond Xero's time and still be trusted
-
-
-@dataclass(frozen=True)
-class Page:
-    """One answer, encoded for the store."""
-
-    rows: list[Row]
-    last: bool  # no page after this one
-    odd_dates: int  # records dated beyond Xero's time
-    page_count: int | None = None  # how many pages Xero says there are (when it says)
 
 
 class SyncEngine:
@@ -99,7 +89,7 @@ class SyncEngine:
                 if not answer.last:
                     ahead = fetch(page + 1)
                 changed += await self._store.records.store_page(
-                    org.tenant_id, entity.name, answer.rows, run_id=run_id, now=self._clock.time(),
+                    org.tenant_id, entity.name, _rows(answer), run_id=run_id, now=self._clock.time(),
                     watermark_ms=mark_ms if answer.last else None, resets=org.resets, page_count=answer.page_count,
                 )
                 if answer.last:
@@ -125,12 +115,13 @@ class SyncEngine:
         answer = await self._client.get(org.tenant_id, entity.name, params=dict(entity.params), stats=tally.stats,
                                         then=partial(decode_whole, entity, self._ceiling_ms(tally.stats)))
         _note_odd_dates(tally, entity, answer.odd_dates)
+        rows = _rows(answer)
         changed = await self._store.records.store_page(
-            org.tenant_id, entity.name, answer.rows, run_id=run_id, now=self._clock.time(),
-            seen_all=[row.xero_id for row in answer.rows], page_count=1,
+            org.tenant_id, entity.name, rows, run_id=run_id, now=self._clock.time(),
+            seen_all=[row.xero_id for row in rows], page_count=1,
         )
         if entity.name == "Organisation":
-            await self._learn_time_zone(org, answer.rows)
+            await self._learn_time_zone(org, rows)
         return changed
 
     async def _learn_time_zone(self, org: Org, rows: list[Row]) -> None:
@@ -151,46 +142,7 @@ def _note_odd_dates(tally: RunTally, entity: Entity, odd: int) -> None:
         log.warning("sync.odd_dates", entity=entity.name, records=odd)
 
 
-# Decoding: run where the client decodes the body (the decoder process for a large page), so only rows come back.
-def decode_page(entity: Entity, page: int, ceiling_ms: int, payload: dict) -> Page:
-    """One page of a paged entity. Without `pagination` (the spec does not promise it), a full page may have a
-    next one."""
-    items = _items(entity, payload)
-    rows, odd = _encode(entity, items, ceiling_ms)
-    pagination = payload.get("pagination")
-    page_count = pagination.get("pageCount") if isinstance(pagination, dict) else None
-    if isinstance(page_count, int) and not isinstance(page_count, bool):
-        return Page(rows, page >= page_count or not items, odd, page_count)
-    return Page(rows, len(items) < PAGE_SIZE, odd)
-
-
-def decode_whole(entity: Entity, ceiling_ms: int, payload: dict) -> Page:
-    rows, odd = _encode(entity, _items(entity, payload), ceiling_ms)
-    return Page(rows, True, odd)
-
-
-def _items(entity: Entity, payload: object) -> list[dict]:
-    """The answer's list of records. Absent (or not a list), the answer is malformed: only a present, empty list
-    means there is nothing (for an entity read whole: that everything is gone)."""
-    items = payload.get(entity.key) if isinstance(payload, dict) else None
-    if not isinstance(items, list):
-        raise XeroMalformedAnswer(f"{entity.name}: Xero's answer has no {entity.key} list")
-    return [item for item in items if isinstance(item, dict)]
-
-
-def _encode(entity: Entity, items: list[dict], ceiling_ms: int) -> tuple[list[Row], int]:
-    rows, odd, encode = [], 0, orjson.dumps
-    for item in items:
-        xero_id = item.get(entity.id_field)
-        if not xero_id or not isinstance(xero_id, (str, int)):
-            continue  # a record without its identity cannot be stored idempotently; Xero always sends it
-        status = item.get(entity.status_field) if entity.status_field else None
-        updated = to_ms(item.get("UpdatedDateUTC")) or 0
-        if updated > ceiling_ms or (updated == 0 and item.get("UpdatedDateUTC")):
-            updated, odd = 0, odd + 1  # out of range: stored as given, the version order not trusted to it
-        try:
-            data = encode(item).decode()
-        except orjson.JSONEncodeError as err:  # nested deeper than JSON text we write can be: not a Xero record
-            raise XeroMalformedAnswer(f"{entity.name}: a record Xero sent cannot be stored ({err})") from None
-        rows.append(Row(str(xero_id), status if isinstance(status, str) else None, updated, data))
-    return rows, odd
+def _rows(page: Page) -> list[Row]:
+    """The decoder's plain tuples as the store's rows (it imports nothing of the store: daemon/xero/pages.py)."""
+    make = Row._make
+    return [make(row) for row in page.rows]
