@@ -42,6 +42,7 @@ from daemon.slack.outbox import Outbox
 from daemon.sync.engine import SyncEngine
 from daemon.sync.notifier import LogNotifier, Notifier, Notifiers
 from daemon.sync.outcomes import Outcomes
+from daemon.sync.records_api import RecordsApi
 from daemon.sync.runs import SyncRuns
 from daemon.sync.scheduler import Scheduler
 from daemon.sync.service import Parts, SyncService
@@ -96,6 +97,7 @@ def _routes(app: web.Application) -> None:
     app.router.add_get("/oauth/callback", oauth.callback)
     app.router.add_post("/webhooks/xero", webhooks.receive)
     app.router.add_get("/api/v1/orgs", api.orgs)
+    app.router.add_get("/api/v1/orgs/{tenant_id}/{entity}", api.records)
     if app[SETTINGS].slack_signing_secret:
         app.router.add_post("/slack/events", door.events)
 
@@ -169,7 +171,7 @@ async def _service(app: web.Application, pacer: Pacer | None, retry: RetryPolicy
     parts = Parts(consent=consent, runs=runs, scheduler=scheduler, webhooks=WebhookInbox(store, runs, clock, tasks),
                   tokens=tokens, identity=identity, connection_test=ConnectionTest(store, tokens, identity, client,
                                                                  entities=settings.sync_entities),
-                  notifier=notifier, metrics=metrics)
+                  notifier=notifier, metrics=metrics, records_api=RecordsApi(store, app[SECRETS]))
     app[SERVICE] = service = SyncService(settings, store, clock, parts)
     if app[SLACK_CLIENT].token:  # the Home tab is published with the bot token, and kept fresh on every change
         app[HOME] = home = HomeTab(service, app[SLACK_CLIENT], settings, clock, tasks)

@@ -31,3 +31,22 @@ async def orgs(request: web.Request) -> web.Response:
         return refused(err)
     log.info("api.request", key=caller, path=request.path)
     return web.json_response({"orgs": await service.api_orgs()})
+
+
+async def records(request: web.Request) -> web.Response:
+    """`GET /api/v1/orgs/{tenant_id}/{entity}?modified_after=…&cursor=…&limit=…`: records as Xero sent them, each
+    with `_updated` and `_deleted`, in the order they changed; `next_cursor` reads on from the last one."""
+    service = request.app[SERVICE]
+    query = request.query
+    try:
+        caller = await service.api_admit(request.headers.get("Authorization"))
+        page = await service.api_records(
+            request.match_info["tenant_id"], request.match_info["entity"], cursor=query.get("cursor"),
+            limit=query.get("limit"), modified_after=query.get("modified_after"))
+    except ApiRefused as err:
+        log.info("api.refused", status=err.status, path=request.path)
+        return refused(err)
+    log.info("api.request", key=caller, path=request.path, records=len(page.records))
+    body = (f'{{"records":[{",".join(page.records)}],"next_cursor":"{page.next_cursor}",'
+            f'"has_more":{"true" if page.has_more else "false"}}}')
+    return web.Response(text=body, content_type="application/json")

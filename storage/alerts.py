@@ -154,7 +154,7 @@ class Alerts:
         """Every message still to send, oldest first."""
         rows = await self._db.fetchall(
             "SELECT id, channel, method, episode_id, anchors, payload, attempts, not_before, last_error"
-            " FROM slack_outbox ORDER BY id"
+            " FROM outbox ORDER BY id"
         )
         return [
             Queued(r["id"], r["channel"], r["method"], r["episode_id"], bool(r["anchors"]), json.loads(r["payload"]),
@@ -166,14 +166,14 @@ class Alerts:
         """Take a message to send it; False when another process is sending it (or it is gone)."""
         async with self._db.transaction() as tx:
             return await tx.execute(
-                "UPDATE slack_outbox SET claimed_by = ?, claimed_until = ? WHERE id = ?"
+                "UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id = ?"
                 " AND (claimed_by IS NULL OR claimed_by = ? OR claimed_until <= ?)",
                 (self._owner, until, queued_id, self._owner, now)) == 1
 
     async def delivered(self, queued: Queued, ts: str | None) -> None:
         """Slack accepted a message: forget it, and remember the alert's ts when it anchors an episode."""
         async with self._db.transaction() as tx:
-            await tx.execute("DELETE FROM slack_outbox WHERE id = ?", (queued.id,))
+            await tx.execute("DELETE FROM outbox WHERE id = ?", (queued.id,))
             if queued.anchors and queued.episode_id is not None and ts:
                 await tx.execute("UPDATE alert_episodes SET message_ts = ? WHERE id = ?", (ts, queued.episode_id))
 
@@ -181,7 +181,7 @@ class Alerts:
         """Slack could not be reached or refused: try again at `not_before`."""
         async with self._db.transaction() as tx:
             await tx.execute(
-                "UPDATE slack_outbox SET attempts = attempts + 1, not_before = ?, last_error = ?, claimed_by = NULL,"
+                "UPDATE outbox SET attempts = attempts + 1, not_before = ?, last_error = ?, claimed_by = NULL,"
                 " claimed_until = NULL WHERE id = ?",
                 (not_before, error[:500], queued_id),
             )
@@ -191,7 +191,7 @@ async def _queue(tx: Tx, messages: Iterable[Outgoing], episode_id: int | None, n
     for message in messages:
         payload = json.dumps({"text": message.text, "blocks": message.blocks}, separators=(",", ":"))
         await tx.execute(
-            "INSERT INTO slack_outbox (channel, method, episode_id, anchors, payload, not_before, created_at)"
+            "INSERT INTO outbox (channel, method, episode_id, anchors, payload, not_before, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (message.channel, message.method, episode_id, int(message.anchors), payload, now, now),
         )

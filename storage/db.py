@@ -28,9 +28,16 @@ T = TypeVar("T")
 
 Row = Mapping[str, Any]  # sqlite3.Row or asyncpg.Record: both read by column name
 Statement = tuple[str, Sequence[Any]]
-# A write plan: a generator that yields statements, is sent each one's changed-row count, and returns a result.
-# Both backends run a whole plan as one transaction; SQLite runs it on its writer thread in one hop.
-Plan = Callable[[], Generator[Statement, int, T]]
+
+
+class Query(tuple):
+    """A statement whose rows a write plan reads (a SELECT, or a write with RETURNING): `Query((sql, params))`."""
+
+
+# A write plan: a generator that yields statements, is sent each one's changed-row count (or, for a `Query`, its
+# rows), and returns a result. Both backends run a whole plan as one transaction; SQLite runs it on its writer
+# thread in one hop.
+Plan = Callable[[], Generator[Statement, Any, T]]
 
 
 class Tx(Protocol):
@@ -83,24 +90,26 @@ async def within(db: Database, tx: Tx | None) -> AsyncIterator[Tx]:
         yield own
 
 
-def run_plan(plan: Plan[T], execute: Callable[[str, Sequence[Any]], int]) -> T:
-    """Drive a write plan with a synchronous `execute` (SQLite's writer thread)."""
+def run_plan(plan: Plan[T], execute: Callable[[str, Sequence[Any]], int],
+             fetch: Callable[[str, Sequence[Any]], list[Row]]) -> T:
+    """Drive a write plan with a synchronous `execute` and `fetch` (SQLite's writer thread)."""
     steps = plan()
     try:
         statement = next(steps)
         while True:
-            statement = steps.send(execute(*statement))
+            statement = steps.send(fetch(*statement) if isinstance(statement, Query) else execute(*statement))
     except StopIteration as done:
         return done.value
 
 
 async def run_plan_async(plan: Plan[T], tx: Tx) -> T:
-    """Drive a write plan with a transaction's async `execute`."""
+    """Drive a write plan with a transaction's async `execute` and `fetchall`."""
     steps = plan()
     try:
         statement = next(steps)
         while True:
-            statement = steps.send(await tx.execute(*statement))
+            answer = await (tx.fetchall(*statement) if isinstance(statement, Query) else tx.execute(*statement))
+            statement = steps.send(answer)
     except StopIteration as done:
         return done.value
 

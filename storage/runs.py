@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 
 from storage.db import Database
+from storage.records import Changes
 
 STOPPED = "the daemon stopped during this sync"
 ORPHANED = "the process running this sync stopped; another took the org over"
@@ -36,6 +37,7 @@ class Run:
     started_by: str | None = None  # the Slack user who asked for it (manual syncs, retries)
     current_entity: str | None = None  # the entity it is reading (or read last)
     progress: dict[str, Progress] = field(default_factory=dict)
+    kinds: dict[str, Changes] = field(default_factory=dict)  # per entity: records added, updated, deleted
 
     @property
     def total_changed(self) -> int:
@@ -108,10 +110,12 @@ class Runs:
 
     async def _with_changes(self, row) -> Run:
         entities = await self._db.fetchall(
-            "SELECT entity, changed, pages, records, page_count FROM run_entities WHERE run_id = ?", (row["id"],))
+            "SELECT entity, changed, added, updated, deleted, pages, records, page_count FROM run_entities"
+            " WHERE run_id = ?", (row["id"],))
         return Run(
             row["id"], row["tenant_id"], row["trigger"], row["started_at"], row["finished_at"], row["outcome"],
             row["api_calls"], row["error"], {r["entity"]: r["changed"] for r in entities}, row["owner"],
             json.loads(row["notes"] or "[]"), row["started_by"], row["current_entity"],
             {r["entity"]: Progress(r["records"], r["pages"], r["page_count"]) for r in entities},
+            {r["entity"]: Changes(r["added"], r["updated"], r["deleted"]) for r in entities},
         )

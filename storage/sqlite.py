@@ -118,7 +118,8 @@ class SqliteDatabase:
 def _in_transaction(conn: sqlite3.Connection, plan: Plan[T]) -> T:
     conn.execute("BEGIN IMMEDIATE")
     try:
-        result = run_plan(plan, lambda sql, params: conn.execute(sql, params).rowcount)
+        result = run_plan(plan, lambda sql, params: conn.execute(sql, params).rowcount,
+                          lambda sql, params: conn.execute(sql, params).fetchall())
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:

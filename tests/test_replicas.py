@@ -96,7 +96,7 @@ async def test_three_daemons_share_the_orgs_and_take_over_from_one_that_dies(clu
     cycle = await _make_all_due(db)
     await eventually(lambda: _runs_since(db, cycle, ORGS), "one run of every org", timeout=120)
     await eventually(lambda: _idle(db), "the cycle to finish", timeout=60)
-    await eventually(lambda: _count(db, "SELECT count(*) FROM slack_outbox", 0, exact=True), "alerts sent", timeout=60)
+    await eventually(lambda: _count(db, "SELECT count(*) FROM outbox", 0, exact=True), "alerts sent", timeout=60)
 
     by_org = _group(await _runs_since(db, cycle, 0))
     assert sorted(by_org) == sorted(tenants)

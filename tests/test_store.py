@@ -11,7 +11,7 @@ from daemon.core.crypto import Secrets, load_or_create_key
 from storage import Store
 from storage.grants import TokenSet
 from storage.migrations import available
-from storage.records import Row
+from storage.records import Changes, Row
 from tests import stored
 from tests.databases import fetch
 
@@ -72,11 +72,11 @@ async def test_upsert_is_idempotent_and_never_goes_back_a_version(store, databas
     await _org(store)
     run = await store.runs.start("t1", "manual", 1.0)
     v1 = Row("a", "DRAFT", 1000, json.dumps({"v": 1}))
-    assert await store.records.store_page("t1", "Invoices", [v1], run_id=run, now=1.0) == 1
-    assert await store.records.store_page("t1", "Invoices", [v1], run_id=run, now=2.0) == 0
+    assert await store.records.store_page("t1", "Invoices", [v1], run_id=run, now=1.0) == Changes(added=1)
+    assert await store.records.store_page("t1", "Invoices", [v1], run_id=run, now=2.0) == Changes()
     v2 = Row("a", "VOIDED", 2000, json.dumps({"v": 2}))
-    assert await store.records.store_page("t1", "Invoices", [v2], run_id=run, now=3.0) == 1
-    assert await store.records.store_page("t1", "Invoices", [v1], run_id=run, now=4.0) == 0  # stale: ignored
+    assert await store.records.store_page("t1", "Invoices", [v2], run_id=run, now=3.0) == Changes(updated=1)
+    assert await store.records.store_page("t1", "Invoices", [v1], run_id=run, now=4.0) == Changes()  # stale
     held = await stored.record(database_url, "t1", "Invoices", "a")
     assert held["status"] == "VOIDED" and held["data"] == {"v": 2}
 
@@ -103,7 +103,8 @@ async def test_vanished_records_are_marked_deleted_not_dropped(store, database_u
     run = await store.runs.start("t1", "manual", 1.0)
     both = [Row("x", None, 1, '{"n":"x"}'), Row("y", None, 1, '{"n":"y"}')]
     await store.records.store_page("t1", "Items", both, run_id=run, now=1.0, seen_all=["x", "y"])
-    assert await store.records.store_page("t1", "Items", both[:1], run_id=run, now=2.0, seen_all=["x"]) == 1
+    assert await store.records.store_page("t1", "Items", both[:1], run_id=run, now=2.0,
+                                          seen_all=["x"]) == Changes(deleted=1)
     gone = await stored.record(database_url, "t1", "Items", "y")
     assert gone["deleted"] and gone["status"] == "DELETED" and gone["data"] == {"n": "y"}
 

@@ -32,7 +32,7 @@ from daemon.xero.pages import Page, decode_page, decode_whole
 from daemon.xero.timezones import iana_zone
 from storage import Store
 from storage.orgs import Org
-from storage.records import Row
+from storage.records import Changes, Row
 
 log = structlog.get_logger(__name__)
 
@@ -68,18 +68,19 @@ class SyncEngine:
             except XeroMalformedAnswer as err:
                 malformed.append(str(err))
                 continue
-            tally.changed[entity.name] = changed
-            log.debug("sync.entity_done", tenant_id=org.tenant_id, entity=entity.name, changed=changed)
+            tally.changed[entity.name] = changed.total
+            log.debug("sync.entity_done", tenant_id=org.tenant_id, entity=entity.name, added=changed.added,
+                      updated=changed.updated, deleted=changed.deleted)
         if malformed:
             raise XeroMalformedAnswer("; ".join(malformed) + " (the other entities were synced)")
 
     async def _paged(self, org: Org, entity: Entity, run_id: int, since_ms: int | None, started: float,
-                     tally: RunTally) -> int:
+                     tally: RunTally) -> Changes:
         """Walk the pages, fetching page N+1 while page N is written (one call in flight per org still: the fetch
         of page N has finished before page N+1 is asked for). The watermark rides on the last page's write."""
         modified_since = if_modified_since(since_ms) if since_ms is not None else None
         mark_ms = int((started - self._overlap) * 1000)
-        page, changed, odd = 1, 0, 0
+        page, changed, odd = 1, Changes(), 0
         fetch = partial(self._fetch_ahead, org, entity, modified_since, tally.stats)
         ahead = fetch(page)
         try:
@@ -111,7 +112,7 @@ class SyncEngine:
         return await self._client.get(org.tenant_id, entity.name, params=params, modified_since=modified_since,
                                       stats=stats, then=partial(decode_page, entity, page, self._ceiling_ms(stats)))
 
-    async def _whole(self, org: Org, entity: Entity, run_id: int, tally: RunTally) -> int:
+    async def _whole(self, org: Org, entity: Entity, run_id: int, tally: RunTally) -> Changes:
         answer = await self._client.get(org.tenant_id, entity.name, params=dict(entity.params), stats=tally.stats,
                                         then=partial(decode_whole, entity, self._ceiling_ms(tally.stats)))
         _note_odd_dates(tally, entity, answer.odd_dates)

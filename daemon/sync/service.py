@@ -22,6 +22,7 @@ from daemon.core.zones import zone_of
 from daemon.sync.api import ApiGate
 from daemon.sync.matching import Target, match_orgs, read_target
 from daemon.sync.notifier import Audit, Notifier
+from daemon.sync.records_api import RecordsApi, RecordsPage
 from daemon.sync.runs import RunReport, SyncRuns
 from daemon.sync.scheduler import Scheduler
 from daemon.sync.status import OrgStatus, build
@@ -69,6 +70,7 @@ class Parts:
     connection_test: ConnectionTest
     notifier: Notifier
     metrics: Metrics
+    records_api: RecordsApi
 
 
 class SyncService:
@@ -116,6 +118,13 @@ class SyncService:
                         "last_successful_sync": _iso(org.last_success_at), "sync_from": _iso(org.sync_from),
                         "records": await self._store.records.counts(org.tenant_id)})
         return out
+
+    async def api_records(self, tenant_id: str, entity: str, *, cursor: str | None, limit: str | None,
+                          modified_after: str | None) -> RecordsPage:
+        """A page of an org's records of one entity in the order they changed, from `cursor` (ApiRefused 400 for a
+        malformed parameter, 404 for an org or entity unknown)."""
+        return await self._parts.records_api.page(tenant_id, entity, cursor=cursor, limit=limit,
+                                                  modified_after=modified_after)
 
     # -- the process ---------------------------------------------------------------------------------------------
     async def ready(self) -> dict[str, bool]:
