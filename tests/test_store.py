@@ -139,21 +139,6 @@ async def test_status_counts_are_the_records_held_whatever_the_pages(store, data
     assert await store.records.counts(tenant) == await _counted(database_url, tenant)
 
 
-async def test_status_counts_of_a_store_written_before_them_are_counted_once_at_migration(database_url):
-    """A store holding records before the counts existed (migration 0019) starts with them counted."""
-    store = await Store.open(database_url, Secrets(["k"]))
-    await _org(store)
-    run = await store.runs.start("t1", "manual", 1.0)
-    await store.records.store_page("t1", "Contacts", [Row(x, None, 1, "{}") for x in "abc"], run_id=run, now=1.0)
-    async with store.transaction() as tx:  # as before migration 0019: no counts, and its ledger row gone
-        await tx.execute("DROP TABLE record_sets")
-        await tx.execute("DELETE FROM schema_migrations WHERE version >= 19")
-    await store.close()
-    store = await Store.open(database_url, Secrets(["k"]))
-    assert await store.records.counts("t1") == {"Contacts": 3}
-    await store.close()
-
-
 async def test_oauth_state_is_single_use_and_expires(store):
     await store.states.create("s1", "verifier", {"user": "U1"}, expires_at=100.0)
     flow = await store.states.consume("s1", now=50.0)
@@ -205,3 +190,21 @@ async def test_the_database_its_wal_and_the_key_are_private_whatever_the_umask(t
     assert files == ["secret.key", "xero-syncd.db", "xero-syncd.db-shm", "xero-syncd.db-wal"]
     assert set(modes.values()) == {0o600}, modes
     assert data.stat().st_mode & 0o777 == 0o700 and (tmp_path / "fresh").stat().st_mode & 0o777 == 0o700
+
+
+async def test_ids_of_any_shape_are_kept_as_xero_sent_them(store, database_url):
+    """UUIDs as Xero writes them are keyed by their 16 bytes, anything else as text; both read back unchanged
+    (a NUL, which PostgreSQL cannot hold, arrives as U+FFFD there)."""
+    await _org(store)
+    run = await store.runs.start("t1", "manual", 1.0)
+    ids = ["243216c5-369e-4056-ac67-05388f86dc81", "243216C5-369E-4056-AC67-05388F86DC81", "USD", "a\x00b",
+           "00000000-0000-0000-0000-000000000000"]
+    rows = [Row(x, "ST\x00", 1, json.dumps({"id": x})) for x in ids]
+    assert (await store.records.store_page("t1", "Currencies", rows, run_id=run, now=1.0)).added == len(ids)
+    nul = "\ufffd" if store.db.dialect == "postgres" else "\x00"
+    held = await stored.records(database_url, "t1", "Currencies")
+    assert sorted(r["xero_id"] for r in held) == sorted(x.replace("\x00", nul) for x in ids)
+    assert {r["status"] for r in held} == {f"ST{nul}"}
+    streamed = [r["xero_id"] async for r in store.records.stream("t1", "Currencies", batch=2)]
+    assert sorted(streamed) == sorted(x.replace("\x00", nul) for x in ids) and len(streamed) == len(ids)
+    assert await store.records.counts("t1") == {"Currencies": len(ids)}
