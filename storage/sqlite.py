@@ -18,12 +18,15 @@ from storage.files import private_file
 T = TypeVar("T")
 
 # page_size only takes effect on a new database file (before WAL is switched on): 16 KB pages hold a 1-2 KB record
-# JSON several to a page. cache_size: 16 MB per connection instead of 2 MB; the writer's is larger (WRITER_CACHE).
+# JSON several to a page. cache_size: 16 MB per connection instead of 2 MB; the writer's is larger (WRITER).
 PRAGMAS = ("PRAGMA page_size=16384", "PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA synchronous=NORMAL",
            "PRAGMA busy_timeout=5000", "PRAGMA cache_size=-16384")
 # The writer's page cache: the key index of a million-invoice org (~40 MB: storage/records.py) stays in it, so a
-# page's thousand random UUIDs find their index pages cached. It fills only as the store grows.
-WRITER_CACHE = "PRAGMA cache_size=-49152"
+# page's thousand random UUIDs find their index pages cached. It fills only as the store grows. And the writer
+# checkpoints the WAL into the database every 8,192 pages (128 MB) instead of SQLite's 1,000: a page's random keys
+# dirty hundreds of index pages, so with 1,000 it checkpointed (and synced) after nearly every page, writing the
+# same index pages again each time; replaying 1.7M records' upserts took ~20% less CPU and half the time.
+WRITER = ("PRAGMA cache_size=-49152", "PRAGMA wal_autocheckpoint=8192")
 
 
 class SqliteDatabase:
@@ -43,7 +46,7 @@ class SqliteDatabase:
     async def connect(self) -> None:
         # SQLite creates the -wal and -shm files with the database file's permissions: 0600 from the start
         private_file(self.path)
-        self._writer = await self._open(WRITER_CACHE)
+        self._writer = await self._open(*WRITER)
         self._reader = await self._open()
 
     async def _open(self, *more: str) -> aiosqlite.Connection:
