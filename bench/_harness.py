@@ -98,7 +98,8 @@ async def fresh_database(database_url: str | None, data_dir: Path) -> AsyncItera
     finally:
         await conn.close()
     try:
-        yield f"{database_url}{'&' if '?' in database_url else '?'}search_path={schema}"
+        # application_name: the server's processes serving this benchmark can be found (postgres_cpu_seconds)
+        yield f"{database_url}{'&' if '?' in database_url else '?'}search_path={schema}&application_name={schema}"
     finally:
         conn = await asyncpg.connect(database_url)
         try:
@@ -232,6 +233,25 @@ def peak_rss_mb() -> float:
         return _status_kb("self", "VmHWM") / 1024
     except OSError:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+async def postgres_cpu_seconds(app: web.Application) -> float | None:
+    """CPU time used so far by the PostgreSQL server processes serving this daemon's connections (found by the
+    application_name `fresh_database` gives them; the server must run on this machine); None on SQLite."""
+    store = app[STORE]
+    if store.db.dialect != "postgres":
+        return None
+    rows = await store.db.fetchall("SELECT pid FROM pg_stat_activity WHERE application_name = current_setting("
+                                   "'application_name') AND application_name <> ''")
+    total = 0.0
+    for row in rows:
+        try:
+            with open(f"/proc/{row['pid']}/stat") as stat:
+                fields = stat.read().rpartition(")")[2].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except OSError:
+            pass
+    return total
 
 
 def decoder_peak_rss_mb() -> float:

@@ -70,6 +70,7 @@ async def first_sync(emu: h.Emulator, args: argparse.Namespace,
         await monitor.stop()
         cpu, emu_cpu = _cpu() - cpu0, emu.cpu_seconds() - emu_cpu0
         stored = await app[STORE].records.counts(tenant["tenant_id"])
+        server_cpu = await h.postgres_cpu_seconds(app)
         entities = app[SETTINGS].sync_entities
     calls = emu.api_calls()
     by_entity = h.calls_by_entity(calls)
@@ -86,7 +87,8 @@ async def first_sync(emu: h.Emulator, args: argparse.Namespace,
         "non_200": sum(1 for c in calls if c["status"] != 200),
         "peak_rss_mb": round(h.peak_rss_mb(), 1), "rss_before_sync_mb": round(rss_idle, 1),
         "decoder_peak_rss_mb": round(h.decoder_peak_rss_mb(), 1),
-        "daemon_cpu_seconds": round(cpu, 2), "emulator_cpu_seconds": round(emu_cpu, 2), "emulator_start_seconds": round(emu.start_seconds, 1),
+        "daemon_cpu_seconds": round(cpu, 2),
+        "postgres_server_cpu_seconds": round(server_cpu, 2) if server_cpu is not None else None, "emulator_cpu_seconds": round(emu_cpu, 2), "emulator_start_seconds": round(emu.start_seconds, 1),
         "loop": monitor.report(), "during": extra,
         "pacing": "xero (60 calls/min per org)" if args.xero_pacing else "lifted (per-org and app minute budgets off)",
         "least_seconds_under_xero_limits": h.least_time_under_limits([len(calls)]),

@@ -60,7 +60,8 @@ def one_size(invoices: int, args: argparse.Namespace) -> dict:
 
 
 def summary(invoices: int, r: dict) -> dict:
-    return {"invoices": invoices, "records": r["records"], "sync_seconds": r["sync_seconds"],
+    return {"invoices": invoices, "finished_utc": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "records": r["records"], "sync_seconds": r["sync_seconds"],
             "records_per_second": r["records_per_second"], "outcome": r["outcome"],
             "api_calls": r["api_calls"], "api_calls_minimum": r["api_calls_minimum"],
             "peak_rss_mb": r["peak_rss_mb"], "decoder_peak_rss_mb": r["decoder_peak_rss_mb"],
@@ -69,7 +70,14 @@ def summary(invoices: int, r: dict) -> dict:
             # records per second of the daemon's own CPU (SQLite's work included; PostgreSQL's server not): a
             # figure other processes on a shared machine disturb far less than wall-clock records/s
             "records_per_daemon_cpu_second": round(r["records"] / r["daemon_cpu_seconds"]) if r["daemon_cpu_seconds"] else 0,
-            "loop_block_ms": r["loop"]["max_overshoot_ms"]}
+            # PostgreSQL: the server processes serving the daemon, since they connected (migrations included)
+            "postgres_server_cpu_seconds": r.get("postgres_server_cpu_seconds"),
+            "loop_block_ms": r["loop"]["max_overshoot_ms"], "emulator_start_seconds": r["emulator_start_seconds"]}
+
+
+def _server(r: dict) -> str:
+    cpu = r.get("postgres_server_cpu_seconds")
+    return f", server {r['records'] / cpu:,.0f} per CPU-s" if cpu else ""
 
 
 def load() -> dict:
@@ -141,19 +149,22 @@ def main(argv: list[str] | None = None) -> dict:
     data = load()
     if not args.plot_only:
         backend = h.backend_of(args.database_url)
-        runs = []
+        entry = data["backends"].setdefault(backend, {"runs": []})
         for invoices in sorted(int(s) for s in args.sizes.split(",") if s.strip()):
             print(f"-- {backend}: {invoices:,} invoices", flush=True)
-            runs.append(summary(invoices, one_size(invoices, args)))
-        data["backends"][backend] = {"runs": runs, "machine": h.machine(), "label": args.label,
-                                     "finished_utc": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
-        h.write_result("scaling", data)
+            run = {**summary(invoices, one_size(invoices, args)), "label": args.label}
+            # a size run again replaces its figures; the other sizes keep theirs (each says when it ran)
+            entry["runs"] = sorted([r for r in entry["runs"] if r["invoices"] != invoices] + [run],
+                                   key=lambda r: r["invoices"])
+            entry.update(machine=h.machine(), finished_utc=run["finished_utc"])
+            h.write_result("scaling", data)
     for backend, entry in sorted(data["backends"].items()):
-        print(f"{backend} ({entry['finished_utc']}{', ' + entry['label'] if entry.get('label') else ''}):")
+        print(f"{backend}:")
         for r in entry["runs"]:
+            print(f"  {r.get('finished_utc', '')} {r.get('label', '')}")
             print(f"  {r['invoices']:>9,} invoices  {r['records']:>9,} records  {r['sync_seconds']:7.1f} s"
                   f"  {r['records_per_second']:>7,} records/s ({r.get('records_per_daemon_cpu_second', 0):>7,} per daemon"
-                  f" CPU-s)  RSS {r['peak_rss_mb']:.0f} + {r['decoder_peak_rss_mb']:.0f}"
+                  f" CPU-s{_server(r)})  RSS {r['peak_rss_mb']:.0f} + {r['decoder_peak_rss_mb']:.0f}"
                   f" MB  calls {r['api_calls']}/{r['api_calls_minimum']}")
         for line in verdicts(backend, entry["runs"]):
             print("  " + line)
