@@ -14,6 +14,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The benchmarks' own extra (matplotlib, for bench/scaling.py's plot): never installed for the daemon or the tests.
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
+
 run: $(STAMP)
 	$(BIN)/xero-syncd run
 
@@ -21,11 +27,15 @@ test: $(STAMP)
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest
 
-bench: $(STAMP)
-	$(BIN)/python bench/full_sync.py
-	$(BIN)/python bench/incremental_sync.py
+# `make bench BENCH_DB=postgresql://postgres@127.0.0.1:5432/test`: the store benchmarks on PostgreSQL
+BENCH_DB ?=
+ON_DB = $(if $(BENCH_DB),--database-url $(BENCH_DB))
+bench: $(BENCH_STAMP)
+	$(BIN)/python bench/full_sync.py $(ON_DB)
+	$(BIN)/python bench/incremental_sync.py $(ON_DB)
 	$(BIN)/python bench/many_orgs.py
-	$(BIN)/python bench/slack_load.py
+	$(BIN)/python bench/slack_load.py $(ON_DB)
+	$(BIN)/python bench/scaling.py --sizes 50000,200000 $(ON_DB)
 	$(BIN)/python bench/api_read.py
 
 docs: $(STAMP)  # docs/slack.md (what the daemon says in Slack, written by driving it), README's entity table, docs/DATA.md's column tables

@@ -29,6 +29,7 @@ from daemon.core import logs
 from daemon.core.entities import ENTITIES, PAGE_SIZE
 from daemon.core.keys import SERVICE, STORE
 from daemon.core.settings import Settings
+from storage.urls import is_postgres
 from xero_emulator.harness import API, EmulatorProcess, daemon_env, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,36 +72,80 @@ def arguments(doc: str, *, invoices: int = 100_000, contacts: int = 20_000,
     p.add_argument("--invoices", type=int, default=invoices)
     p.add_argument("--contacts", type=int, default=contacts)
     p.add_argument("--payments", type=int, default=payments)
+    p.add_argument("--database-url", metavar="URL", default=None,
+                   help="the store: a postgresql://... server (the benchmark uses a fresh schema there and drops it"
+                        " afterwards), or by default a fresh SQLite file in a temporary directory")
     return p
 
 
-def settings_for(emulator_url: str, data_dir: Path, port: int, **extra: str) -> Settings:
+def backend_of(database_url: str | None) -> str:
+    return "postgres" if database_url and is_postgres(database_url) else "sqlite"
+
+
+@asynccontextmanager
+async def fresh_database(database_url: str | None, data_dir: Path) -> AsyncIterator[str]:
+    """A DATABASE_URL with nothing in it: a SQLite file in `data_dir`, or a new schema on the PostgreSQL server
+    at `database_url` (its `search_path`), dropped afterwards."""
+    if not database_url or not is_postgres(database_url):
+        yield database_url or f"sqlite:///{data_dir}/xero-syncd.db"
+        return
+    import asyncpg
+
+    schema = f"bench_{os.getpid()}_{int(time.time())}"
+    conn = await asyncpg.connect(database_url)
+    try:
+        await conn.execute(f"CREATE SCHEMA {schema}")
+    finally:
+        await conn.close()
+    try:
+        # application_name: the server's processes serving this benchmark can be found (postgres_cpu_seconds)
+        yield f"{database_url}{'&' if '?' in database_url else '?'}search_path={schema}&application_name={schema}"
+    finally:
+        conn = await asyncpg.connect(database_url)
+        try:
+            await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        finally:
+            await conn.close()
+
+
+def settings_for(emulator_url: str, data_dir: Path, port: int, database_url: str | None = None,
+                 **extra: str) -> Settings:
     return Settings.from_env({
         **daemon_env(emulator_url), "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SECRET_KEY": SECRET,
         "SLACK_RESPONSE_URL_PREFIXES": "http://127.0.0.1:",  # the load generator's reply servers, on any port
-        "DATABASE_URL": f"sqlite:///{data_dir}/xero-syncd.db", "HOST": "127.0.0.1", "PORT": str(port),
+        "DATABASE_URL": database_url or f"sqlite:///{data_dir}/xero-syncd.db", "HOST": "127.0.0.1", "PORT": str(port),
         "PUBLIC_URL": f"http://127.0.0.1:{port}", "LOG_LEVEL": "warning", **extra,
     })
 
 
 @asynccontextmanager
 async def daemon(emulator: Emulator, **create_kwargs) -> AsyncIterator[web.Application]:
-    """The daemon's app (`create_app`) served on a free loopback port, over a fresh SQLite file, as
-    `xero-syncd run` serves it; `extra_env` adds settings, `backlog` sets the listen backlog."""
+    """The daemon's app (`create_app`) served on a free loopback port, over a fresh store (`database_url`: a
+    PostgreSQL server to make a schema on; by default a SQLite file), as `xero-syncd run` serves it; `extra_env`
+    adds settings, `backlog` sets the listen backlog."""
     logs.configure("warning", json=True)
     extra = create_kwargs.pop("extra_env", {})
     backlog = create_kwargs.pop("backlog", BACKLOG)
+    database_url = create_kwargs.pop("database_url", None)
     with tempfile.TemporaryDirectory(prefix="xero-syncd-bench-") as data:
-        port = free_port()
-        app = create_app(settings_for(emulator.url, Path(data), port, **extra), **create_kwargs)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", port, backlog=backlog).start()
-        app["bench_url"] = f"http://127.0.0.1:{port}"
-        try:
+        async with fresh_database(database_url, Path(data)) as url, _served(emulator, Path(data), url, extra,
+                                                                             backlog, create_kwargs) as app:
             yield app
-        finally:
-            await runner.cleanup()
+
+
+@asynccontextmanager
+async def _served(emulator: Emulator, data: Path, url: str, extra: dict, backlog: int,
+                  create_kwargs: dict) -> AsyncIterator[web.Application]:
+    port = free_port()
+    app = create_app(settings_for(emulator.url, data, port, url, **extra), **create_kwargs)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port, backlog=backlog).start()
+    app["bench_url"] = f"http://127.0.0.1:{port}"
+    try:
+        yield app
+    finally:
+        await runner.cleanup()
 
 
 async def connect(app: web.Application) -> str:
@@ -122,7 +167,7 @@ async def wait_for_runs(app: web.Application, tenant_ids: list[str], *, limit: f
     store = app[STORE]
     deadline = time.monotonic() + limit
     sql = ("SELECT COUNT(DISTINCT tenant_id) AS n FROM runs WHERE id > ? AND outcome != 'running'"
-           " AND tenant_id IN (SELECT value FROM json_each(?))")
+           f" AND tenant_id IN (SELECT value FROM {store.db.json_values})")
     wanted = json.dumps(tenant_ids)
     while (await store.db.fetchone(sql, (runs_before, wanted)))["n"] < len(tenant_ids):
         if time.monotonic() > deadline:
@@ -188,6 +233,25 @@ def peak_rss_mb() -> float:
         return _status_kb("self", "VmHWM") / 1024
     except OSError:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+async def postgres_cpu_seconds(app: web.Application) -> float | None:
+    """CPU time used so far by the PostgreSQL server processes serving this daemon's connections (found by the
+    application_name `fresh_database` gives them; the server must run on this machine); None on SQLite."""
+    store = app[STORE]
+    if store.db.dialect != "postgres":
+        return None
+    rows = await store.db.fetchall("SELECT pid FROM pg_stat_activity WHERE application_name = current_setting("
+                                   "'application_name') AND application_name <> ''")
+    total = 0.0
+    for row in rows:
+        try:
+            with open(f"/proc/{row['pid']}/stat") as stat:
+                fields = stat.read().rpartition(")")[2].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except OSError:
+            pass
+    return total
 
 
 def decoder_peak_rss_mb() -> float:

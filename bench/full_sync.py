@@ -1,10 +1,12 @@
 """Benchmark 1: the first sync of a large organisation, from an empty store.
 
     .venv/bin/python bench/full_sync.py [--invoices 100000 --contacts 20000 --payments 50000]
+                                        [--database-url postgresql://postgres@127.0.0.1:5432/test]
 
 The emulator runs in its own process, seeded with one org (invoices with line items, contacts, payments and the
 reference data). The daemon (create_app over a temporary SQLite file) runs in this process, connects through the
-OAuth flow with the emulator auto-approving, and syncs. Prints records stored per second, API calls made against
+OAuth flow with the emulator auto-approving, and syncs (`--database-url`: into a fresh schema on a PostgreSQL server
+instead). Prints records stored per second, API calls made against
 the minimum the paging allows, peak RSS of this (the daemon's) process and the longest event-loop block; writes
 bench/results/full_sync.json.
 """
@@ -34,6 +36,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--xero-pacing", action="store_true",
                    help="keep the daemon's pacing at Xero's 60 calls a minute per org (the sync then takes minutes:"
                         " the limit, not the daemon, sets its speed)")
+    p.add_argument("--result-name", default="full_sync", help="write bench/results/<name>.json (bench/scaling.py)")
     return p.parse_args(argv)
 
 
@@ -53,7 +56,8 @@ async def first_sync(emu: h.Emulator, args: argparse.Namespace,
     counts = tenant["counts"]
     emu.clear_calls()
     backlog = getattr(args, "backlog", h.BACKLOG)
-    async with h.daemon(emu, pacer=None if args.xero_pacing else h.unpaced_pacer(), backlog=backlog) as app:
+    async with h.daemon(emu, pacer=None if args.xero_pacing else h.unpaced_pacer(), backlog=backlog,
+                        database_url=args.database_url) as app:
         rss_idle = h.peak_rss_mb()
         cpu0, emu_cpu0 = _cpu(), emu.cpu_seconds()
         monitor = h.LoopMonitor().start()
@@ -66,6 +70,7 @@ async def first_sync(emu: h.Emulator, args: argparse.Namespace,
         await monitor.stop()
         cpu, emu_cpu = _cpu() - cpu0, emu.cpu_seconds() - emu_cpu0
         stored = await app[STORE].records.counts(tenant["tenant_id"])
+        server_cpu = await h.postgres_cpu_seconds(app)
         entities = app[SETTINGS].sync_entities
     calls = emu.api_calls()
     by_entity = h.calls_by_entity(calls)
@@ -73,7 +78,7 @@ async def first_sync(emu: h.Emulator, args: argparse.Namespace,
     duration = run.finished_at - run.started_at
     records = sum(stored.values())
     return {
-        "benchmark": "full_sync", "machine": h.machine(), "outcome": run.outcome, "error": run.error,
+        "benchmark": "full_sync", "machine": h.machine(), "backend": h.backend_of(args.database_url), "outcome": run.outcome, "error": run.error,
         "seeded": {k: v for k, v in counts.items() if k in entities}, "stored": stored, "records": records,
         "sync_seconds": round(duration, 3), "wall_seconds_incl_connect": round(wall, 3),
         "records_per_second": round(records / duration) if duration else 0,
@@ -82,7 +87,8 @@ async def first_sync(emu: h.Emulator, args: argparse.Namespace,
         "non_200": sum(1 for c in calls if c["status"] != 200),
         "peak_rss_mb": round(h.peak_rss_mb(), 1), "rss_before_sync_mb": round(rss_idle, 1),
         "decoder_peak_rss_mb": round(h.decoder_peak_rss_mb(), 1),
-        "daemon_cpu_seconds": round(cpu, 2), "emulator_cpu_seconds": round(emu_cpu, 2), "emulator_start_seconds": round(emu.start_seconds, 1),
+        "daemon_cpu_seconds": round(cpu, 2),
+        "postgres_server_cpu_seconds": round(server_cpu, 2) if server_cpu is not None else None, "emulator_cpu_seconds": round(emu_cpu, 2), "emulator_start_seconds": round(emu.start_seconds, 1),
         "loop": monitor.report(), "during": extra,
         "pacing": "xero (60 calls/min per org)" if args.xero_pacing else "lifted (per-org and app minute budgets off)",
         "least_seconds_under_xero_limits": h.least_time_under_limits([len(calls)]),
@@ -99,7 +105,7 @@ def show(r: dict) -> None:
     ok_calls = r["api_calls"] == r["api_calls_minimum"]
     ok_rss = r["peak_rss_mb"] + r["decoder_peak_rss_mb"] < TARGET_RSS_MB  # the decoder process is the daemon's too
     ok_loop = r["loop"]["max_overshoot_ms"] <= TARGET_BLOCK_MS and r["loop"]["slowest_callback_ms"] <= TARGET_BLOCK_MS
-    print(f"full sync from empty: {r['records']:,} records ({', '.join(f'{k} {v:,}' for k, v in r['stored'].items())})"
+    print(f"full sync from empty ({r['backend']}): {r['records']:,} records ({', '.join(f'{k} {v:,}' for k, v in r['stored'].items())})"
           f" outcome={r['outcome']}")
     print(f"  sync time          {r['sync_seconds']:.2f} s  (CPU: daemon {r['daemon_cpu_seconds']:.1f} s, emulator"
           f" {r['emulator_cpu_seconds']:.1f} s, on {r['machine']['cpus']} cores; pacing {r['pacing']})")
@@ -125,7 +131,7 @@ def show(r: dict) -> None:
 async def main(argv: list[str] | None = None) -> dict:
     args = parse(argv)
     emu = start_emulator(args)
-    return await h.measured("full_sync", emu, first_sync(emu, args), show, limit=args.limit + 120)
+    return await h.measured(args.result_name, emu, first_sync(emu, args), show, limit=args.limit + 120)
 
 
 if __name__ == "__main__":

@@ -32,8 +32,13 @@ def numbered(sql: str) -> str:
 def _safe(params: Iterable[Any]) -> list[Any]:
     """PostgreSQL's text cannot hold NUL (SQLite's can): a NUL in a string parameter (a forged OAuth state, a
     webhook's tenant id, a name from Xero) is sent as U+FFFD, so such input matches nothing and is stored readably,
-    instead of failing the request with an encoding error."""
-    return [p.replace("\x00", "\ufffd") if type(p) is str and "\x00" in p else p for p in params]
+    instead of failing the request with an encoding error. Strings in an array parameter (a page's columns) too."""
+    return [_no_nul(p) if type(p) is str else [_no_nul(x) if type(x) is str else x for x in p] if type(p) is list
+            else p for p in params]
+
+
+def _no_nul(text: str) -> str:
+    return text.replace("\x00", "\ufffd") if "\x00" in text else text
 
 
 def _changed(status: str) -> int:

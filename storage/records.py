@@ -4,30 +4,48 @@ read by `offset`, the last JournalNumber stored)."""
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
+import uuid
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, AsyncIterator, Generator, Iterable
+from typing import Any, AsyncIterator, Generator, Iterable, NamedTuple
 
 from storage.db import Database, Query, Statement, Tx, within
 
-UPSERT = (
-    "INSERT INTO records (tenant_id, entity, xero_id, status, updated_ms, data, synced_at, seq)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-    " ON CONFLICT (tenant_id, entity, xero_id) DO UPDATE SET status = excluded.status,"
+# Records are stored in `record_rows` (migration 0020), keyed compactly: the set they belong to (`record_sets`: one
+# row per org and entity, an integer id) and the Xero id, as its 16 bytes when it is a UUID (`uid`; Xero's ids are,
+# but for a few entities keyed by a code, held as text in `tid`). The key index of a million-invoice org is then
+# ~40 MB instead of ~140 MB of three text columns, and stays in the writer's cache: each page's thousand random
+# UUIDs used to land on a thousand uncached pages of the key index, and a first sync slowed as the store grew
+# (bench/scaling.py). `records` is a view with today's columns (tenant_id, entity, xero_id, status, updated_ms,
+# deleted, data, synced_at, seq) for every reader; writes and keyed reads go to `record_rows` here.
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")  # as Xero writes them
+
+_SET = "INSERT INTO record_sets (tenant_id, entity, held) VALUES (?, ?, 0) ON CONFLICT (tenant_id, entity) DO NOTHING"
+_SET_ID = "SELECT id FROM record_sets WHERE tenant_id = ? AND entity = ?"
+_UPSERT_TAIL = (
+    " ON CONFLICT (set_id, {key}) WHERE {key} IS NOT NULL DO UPDATE SET status = excluded.status,"
     " updated_ms = excluded.updated_ms, data = excluded.data, synced_at = excluded.synced_at, deleted = 0,"
     " seq = excluded.seq"
-    " WHERE excluded.updated_ms > records.updated_ms OR records.deleted = 1"
-    " OR ((excluded.updated_ms = records.updated_ms OR excluded.updated_ms = 0 OR records.updated_ms = 0)"
-    " AND excluded.data IS DISTINCT FROM records.data)"
+    " WHERE excluded.updated_ms > record_rows.updated_ms OR record_rows.deleted = 1"
+    " OR ((excluded.updated_ms = record_rows.updated_ms OR excluded.updated_ms = 0 OR record_rows.updated_ms = 0)"
+    " AND excluded.data IS DISTINCT FROM record_rows.data)"
 )  # updated_ms 0: a date not to be trusted (none, or beyond Xero's time): what was read last is kept if it differs
-_VALUES = " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT = "INSERT INTO record_rows (set_id, uid, tid, status, updated_ms, data, synced_at, seq)"
+_ROW = "(?, ?, ?, ?, ?, ?, ?, ?)"
 _WIDTH = 8  # parameters per row
 # A page is upserted a few hundred rows per statement, not one statement per row: SQLite releases Python's GIL
 # around every statement step, and with the next page being decoded on another thread, a per-row statement waited
-# for the GIL a thousand times a page (measured: 30 pages took 37 s instead of 0.3 s); PostgreSQL saves a round
-# trip per row. Bound by SQLite's variable limit (999 before 3.32; PostgreSQL allows 65,535).
+# for the GIL a thousand times a page (measured: 30 pages took 37 s instead of 0.3 s). Bound by SQLite's variable
+# limit (999 before 3.32). PostgreSQL takes the page as one statement over arrays (`_PG_UPSERT`): one plan for
+# any page size, eight parameters instead of eight thousand.
 ROWS_PER_STATEMENT = 1000 if sqlite3.sqlite_version_info >= (3, 32) else 999 // _WIDTH
+_PG_UPSERT = (
+    _INSERT + " SELECT ?, u, t, s, m, d, ?, q"
+    " FROM unnest(?::uuid[], ?::text[], ?::text[], ?::bigint[], ?::text[], ?::bigint[]) AS page(u, t, s, m, d, q)"
+)
+_PG_RETURNING = " RETURNING seq, (xmax = 0) AS inserted"  # seq: which row of the page
 
 # The change sequence: per (org, entity) a counter, bumped in the page's own transaction before any record is
 # written. On PostgreSQL the bump locks the counter's row until commit, so writers of one entity take their numbers
@@ -35,14 +53,15 @@ ROWS_PER_STATEMENT = 1000 if sqlite3.sqlite_version_info >= (3, 32) else 999 // 
 _BUMP = ("INSERT INTO record_seqs (tenant_id, entity, last_seq) VALUES (?, ?, ?)"
          " ON CONFLICT (tenant_id, entity) DO UPDATE SET last_seq = record_seqs.last_seq + excluded.last_seq")
 _LAST_SEQ = "SELECT last_seq FROM record_seqs WHERE tenant_id = ? AND entity = ?"
-_STORED = "SELECT xero_id FROM records WHERE tenant_id = ? AND entity = ? AND xero_id IN (SELECT value FROM {json_values})"
-_CHANGED = "SELECT xero_id FROM records WHERE tenant_id = ? AND entity = ? AND seq > ? AND seq <= ?"
+_STORED = "SELECT uid, tid FROM record_rows WHERE set_id = ? AND {key} IN ({marks})"
+_CHANGED = "SELECT uid, tid FROM record_rows WHERE set_id = ? AND seq > ? AND seq <= ?"
 
 # Unpaged entities are read whole: what is not in the answer any more vanished from Xero (Items are hard-deleted).
-_VANISHED = ("SELECT xero_id FROM records WHERE tenant_id = ? AND entity = ? AND deleted = 0"
-             " AND xero_id NOT IN (SELECT value FROM {json_values}) ORDER BY xero_id")
-_VANISH = ("UPDATE records SET status = 'DELETED', deleted = 1, synced_at = ?, seq = ?"
-           " WHERE tenant_id = ? AND entity = ? AND xero_id = ?")
+_HELD = "SELECT uid, tid FROM record_rows WHERE set_id = ? AND deleted = 0"
+_VANISH = ("UPDATE record_rows SET status = 'DELETED', deleted = 1, synced_at = ?, seq = ?"
+           " WHERE set_id = ? AND {key} = ?")
+# How many records a set holds (status shows it), kept in the page's transaction: the page's ids not yet stored.
+_HOLD = "UPDATE record_sets SET held = held + ? WHERE id = ?"
 _COUNT_PAGE = (  # a run's progress: records changed and read, pages read of the pages Xero said there are
     "INSERT INTO run_entities (run_id, entity, changed, added, updated, deleted, pages, records, page_count)"
     " VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)"
@@ -55,15 +74,18 @@ _COUNT_PAGE = (  # a run's progress: records changed and read, pages read of the
 GONE = "DELETED"  # the status of a record Xero deleted (a record that vanished is given it too)
 
 
-@lru_cache(maxsize=32)
-def _upsert_rows(n: int) -> str:
+@lru_cache(maxsize=64)
+def _upsert_rows(n: int, key: str) -> str:
     """UPSERT for `n` rows in one statement (rows are applied in order, exactly as n single-row upserts)."""
-    head, tail = UPSERT.split(_VALUES)
-    return head + " VALUES " + ", ".join([_VALUES.removeprefix(" VALUES ")] * n) + tail
+    return _INSERT + " VALUES " + ", ".join([_ROW] * n) + _UPSERT_TAIL.format(key=key)
 
 
-@dataclass(frozen=True)
-class Row:
+@lru_cache(maxsize=64)
+def _stored(n: int, key: str) -> str:
+    return _STORED.format(key=key, marks=", ".join(["?"] * n))
+
+
+class Row(NamedTuple):
     """One record ready to store: its Xero id, status, UpdatedDateUTC in ms (0 if it has none) and JSON text."""
 
     xero_id: str
@@ -106,6 +128,12 @@ class Change:
 class Records:
     def __init__(self, db: Database) -> None:
         self._db = db
+        # a UUID key as the backend holds it: SQLite its 16 bytes (a BLOB), PostgreSQL the text (a `uuid` column)
+        self._uuid_key = str if db.dialect == "postgres" else _uuid_bytes
+
+    def _key(self, xero_id: str) -> tuple[Any, str | None]:
+        """(uid, tid): a UUID-shaped Xero id as the backend's UUID key, any other as text."""
+        return (self._uuid_key(xero_id), None) if _UUID.match(xero_id) else (None, xero_id)
 
     async def store_page(
         self, tenant_id: str, entity: str, rows: list[Row], *, run_id: int, now: float,
@@ -117,34 +145,68 @@ class Records:
         since the run began (`resets`: how many times it had been then); move the entity's position to
         `last_number` (Journals: the last JournalNumber of this batch) under the same rule; mark records that
         vanished as deleted: all in one transaction. Returns what the page added, updated and deleted."""
-        seen = json.dumps(list(seen_all)) if seen_all is not None else None
-        ids = json.dumps([r.xero_id for r in rows])
-        json_values = self._db.json_values
+        postgres = self._db.dialect == "postgres"
+        key_of = self._key
+        keyed = [key_of(r.xero_id) for r in rows]
+        seen = set(seen_all) if seen_all is not None else None
 
         def plan() -> Generator[Statement, Any, Changes]:
             yield _BUMP, (tenant_id, entity, len(rows))  # first: from here on, this entity's writers wait for us
+            yield _SET, (tenant_id, entity)
+            set_id = (yield Query((_SET_ID, (tenant_id, entity))))[0][0]
             gone: list[str] = []
             if seen is not None:
-                gone = [r[0] for r in (yield Query((_VANISHED.format(json_values=json_values),
-                                                    (tenant_id, entity, seen))))]
+                held = [_text(r[0], r[1]) for r in (yield Query((_HELD, (set_id,))))]
+                gone = sorted(xero_id for xero_id in held if xero_id not in seen)
                 if gone:
                     yield _BUMP, (tenant_id, entity, len(gone))
             last = (yield Query((_LAST_SEQ, (tenant_id, entity))))[0][0]
             base = last - len(rows) - len(gone)
-            stored: set[str] = set()
-            if rows:
-                stored = {r[0] for r in (yield Query((_STORED.format(json_values=json_values),
-                                                      (tenant_id, entity, ids))))}
-            for start in range(0, len(rows), ROWS_PER_STATEMENT):
-                batch = rows[start:start + ROWS_PER_STATEMENT]
-                params = [v for i, r in enumerate(batch, start + base + 1)
-                          for v in (tenant_id, entity, r.xero_id, r.status, r.updated_ms, r.data, now, i)]
-                yield _upsert_rows(len(batch)), params
+            kinds = [(column, [(seq, k, r) for seq, (k, r) in enumerate(zip(keyed, rows), base + 1)
+                               if k[position] is not None]) for column, position in (("uid", 0), ("tid", 1))]
+            stored: set[str] = set()  # of the page's ids, those held before it
+            changed: set[str] = set()  # of the page's ids, those it inserted or changed
+            if postgres:
+                # The whole page as arrays, one statement per kind of key, returning what it inserted or changed
+                # (xmax = 0: inserted). Asking first which ids are held, as on SQLite, was planned as a scan of
+                # the whole set while the table's statistics still called it small: each page cost more than the
+                # last (measured: 120 -> 660 ms a page over 200 pages).
+                for column, page in kinds:
+                    if page:
+                        returned = yield Query((_PG_UPSERT + _UPSERT_TAIL.format(key=column) + _PG_RETURNING, (
+                            set_id, now, [k[0] for _, k, _ in page], [k[1] for _, k, _ in page],
+                            [r.status for _, _, r in page], [r.updated_ms for _, _, r in page],
+                            [r.data for _, _, r in page], [seq for seq, _, _ in page])))
+                        for seq, inserted in returned:
+                            xero_id = rows[seq - base - 1].xero_id
+                            changed.add(xero_id)
+                            if not inserted:
+                                stored.add(xero_id)
+                stored |= {r.xero_id for r in rows} - changed  # not returned: held, and left as it was
+            else:
+                for column, page in kinds:
+                    keys = [k[0] if column == "uid" else k[1] for _, k, _ in page]
+                    for start in range(0, len(keys), ROWS_PER_STATEMENT):
+                        chunk = keys[start:start + ROWS_PER_STATEMENT]
+                        stored.update(_text(r[0], r[1]) for r in (yield Query((_stored(len(chunk), column),
+                                                                             (set_id, *chunk)))))
+                for column, page in kinds:
+                    for start in range(0, len(page), ROWS_PER_STATEMENT):
+                        batch = page[start:start + ROWS_PER_STATEMENT]
+                        params = [v for seq, k, r in batch
+                                  for v in (set_id, k[0], k[1], r.status, r.updated_ms, r.data, now, seq)]
+                        yield _upsert_rows(len(batch), column), params
+                if rows:
+                    changed = {_text(r[0], r[1])
+                               for r in (yield Query((_CHANGED, (set_id, base, base + len(rows)))))}
+            new = len({r.xero_id for r in rows} - stored)
+            if new:
+                yield _HOLD, (new, set_id)
             for i, xero_id in enumerate(gone, base + len(rows) + 1):
-                yield _VANISH, (now, i, tenant_id, entity, xero_id)
+                uid, tid = key_of(xero_id)
+                yield _VANISH.format(key="uid" if uid is not None else "tid"), (now, i, set_id, uid if tid is None else tid)
             changes = Changes(deleted=len(gone))
             if rows:
-                changed = {r[0] for r in (yield Query((_CHANGED, (tenant_id, entity, base, base + len(rows)))))}
                 status = {r.xero_id: r.status for r in rows if r.xero_id in changed}
                 added = sum(1 for xero_id in changed if xero_id not in stored)
                 deleted = sum(1 for xero_id, s in status.items() if xero_id in stored and s == GONE)
@@ -164,14 +226,14 @@ class Records:
         """The entity's records whose latest change comes after `after_seq` in its change sequence, in that order,
         at most `limit`; with `modified_after_ms`, only those that changed (as `Change.updated_ms` says) after it.
         A record changed again after a reader passed it has a new number: the reader meets it again further on."""
-        sql = (f"SELECT seq, xero_id, status, deleted, {_CHANGED_MS} AS changed_ms, data FROM records"
-               " WHERE tenant_id = ? AND entity = ? AND seq > ?")
+        sql = (f"SELECT seq, uid, tid, status, deleted, {_CHANGED_MS} AS changed_ms, data FROM record_rows"
+               " WHERE set_id = (SELECT id FROM record_sets WHERE tenant_id = ? AND entity = ?) AND seq > ?")
         params: list[Any] = [tenant_id, entity, after_seq]
         if modified_after_ms is not None:
             sql += f" AND {_CHANGED_MS} > ?"
             params.append(modified_after_ms)
         rows = await self._db.fetchall(sql + " ORDER BY seq LIMIT ?", (*params, limit))
-        return [Change(r["seq"], r["xero_id"], r["status"], bool(r["deleted"]) or r["status"] == GONE,
+        return [Change(r["seq"], _text(r["uid"], r["tid"]), r["status"], bool(r["deleted"]) or r["status"] == GONE,
                        r["changed_ms"], r["data"]) for r in rows]
 
     async def seq_before(self, tenant_id: str, entity: str, since: float) -> int:
@@ -189,24 +251,34 @@ class Records:
         return int(row["last_seq"]) if row else 0
 
     async def counts(self, tenant_id: str) -> dict[str, int]:
+        """Records held per entity (deleted ones included): counts kept with every page, not counted now."""
         rows = await self._db.fetchall(
-            "SELECT entity, COUNT(*) AS n FROM records WHERE tenant_id = ? GROUP BY entity", (tenant_id,)
+            "SELECT entity, held FROM record_sets WHERE tenant_id = ? AND held > 0 ORDER BY entity", (tenant_id,)
         )
-        return {row["entity"]: row["n"] for row in rows}
+        return {row["entity"]: row["held"] for row in rows}
 
     async def stream(self, tenant_id: str, entity: str, *, batch: int = 500) -> AsyncIterator[dict]:
-        """Every stored record of one entity in xero_id order, read a batch at a time (exports of large orgs)."""
-        after = ""
-        while True:
-            rows = await self._db.fetchall(
-                "SELECT * FROM records WHERE tenant_id = ? AND entity = ? AND xero_id > ? ORDER BY xero_id LIMIT ?",
-                (tenant_id, entity, after, batch),
-            )
-            for row in rows:
-                yield _record(row)
-            if len(rows) < batch:
-                return
-            after = rows[-1]["xero_id"]
+        """Every stored record of one entity in xero_id order (UUID ids first, then ids of any other shape), read
+        a batch at a time by key (exports of large orgs)."""
+        row = await self._db.fetchone(_SET_ID, (tenant_id, entity))
+        if row is None:
+            return
+        for column in ("uid", "tid"):
+            after = None
+            while True:
+                rows = await self._db.fetchall(
+                    f"SELECT uid, tid, status, updated_ms, deleted, data FROM record_rows WHERE set_id = ?"
+                    f" AND {column} IS NOT NULL{'' if after is None else f' AND {column} > ?'}"
+                    f" ORDER BY {column} LIMIT ?",
+                    (row["id"], batch) if after is None else (row["id"], after, batch),
+                )
+                for found in rows:
+                    yield {"xero_id": _text(found["uid"], found["tid"]), "entity": entity, "status": found["status"],
+                           "updated_ms": found["updated_ms"], "deleted": bool(found["deleted"]),
+                           "data": json.loads(found["data"])}
+                if len(rows) < batch:
+                    break
+                after = rows[-1][column]
 
     async def watermarks(self, tenant_id: str) -> dict[str, int | None]:
         """Per entity, the time (ms) its next sync reads changes from (None: the whole history)."""
@@ -253,8 +325,12 @@ _POSITION_UNLESS_RESET = (
 _CHANGED_MS = "(CASE WHEN deleted = 1 OR updated_ms = 0 THEN CAST(synced_at * 1000 AS BIGINT) ELSE updated_ms END)"
 
 
-def _record(row) -> dict:
-    return {
-        "xero_id": row["xero_id"], "entity": row["entity"], "status": row["status"],
-        "updated_ms": row["updated_ms"], "deleted": bool(row["deleted"]), "data": json.loads(row["data"]),
-    }
+def _uuid_bytes(xero_id: str) -> bytes:
+    return bytes.fromhex(xero_id.replace("-", ""))
+
+
+def _text(uid: Any, tid: str | None) -> str:
+    """A stored key as Xero's id: the UUID's canonical text (what Xero sends), or the id held as text."""
+    if uid is None:
+        return tid  # type: ignore[return-value]
+    return str(uuid.UUID(bytes=uid)) if isinstance(uid, bytes) else str(uid)

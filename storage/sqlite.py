@@ -4,6 +4,7 @@ default, for one daemon process."""
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -17,9 +18,15 @@ from storage.files import private_file
 T = TypeVar("T")
 
 # page_size only takes effect on a new database file (before WAL is switched on): 16 KB pages hold a 1-2 KB record
-# JSON several to a page. cache_size: 16 MB per connection instead of 2 MB (the b-tree of a large org stays cached).
+# JSON several to a page. cache_size: 16 MB per connection instead of 2 MB; the writer's is larger (WRITER).
 PRAGMAS = ("PRAGMA page_size=16384", "PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA synchronous=NORMAL",
            "PRAGMA busy_timeout=5000", "PRAGMA cache_size=-16384")
+# The writer's page cache: the key index of a million-invoice org (~40 MB: storage/records.py) stays in it, so a
+# page's thousand random UUIDs find their index pages cached. It fills only as the store grows. And the writer
+# checkpoints the WAL into the database every 8,192 pages (128 MB) instead of SQLite's 1,000: a page's random keys
+# dirty hundreds of index pages, so with 1,000 it checkpointed (and synced) after nearly every page, writing the
+# same index pages again each time; replaying 1.7M records' upserts took ~20% less CPU and half the time.
+WRITER = ("PRAGMA cache_size=-49152", "PRAGMA wal_autocheckpoint=8192")
 
 
 class SqliteDatabase:
@@ -39,14 +46,15 @@ class SqliteDatabase:
     async def connect(self) -> None:
         # SQLite creates the -wal and -shm files with the database file's permissions: 0600 from the start
         private_file(self.path)
-        self._writer = await self._open()
+        self._writer = await self._open(*WRITER)
         self._reader = await self._open()
 
-    async def _open(self) -> aiosqlite.Connection:
+    async def _open(self, *more: str) -> aiosqlite.Connection:
         conn = await aiosqlite.connect(self.path, isolation_level=None)
         conn.row_factory = sqlite3.Row
-        for pragma in PRAGMAS:
+        for pragma in (*PRAGMAS, *more):
             await conn.execute(pragma)
+        await conn.create_function("xero_uuid", 1, xero_uuid, deterministic=True)  # migration 0020
         return conn
 
     async def close(self) -> None:
@@ -113,6 +121,16 @@ class SqliteDatabase:
                 if self._writer.in_transaction:
                     await self._writer.execute("ROLLBACK")
                 raise
+
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
+
+
+def xero_uuid(xero_id: object) -> bytes | None:
+    """A Xero id's 16 bytes when it is a UUID as Xero writes it (lower case), else NULL (kept as text)."""
+    if isinstance(xero_id, str) and _UUID.match(xero_id):
+        return bytes.fromhex(xero_id.replace("-", ""))
+    return None
 
 
 def _in_transaction(conn: sqlite3.Connection, plan: Plan[T]) -> T:

@@ -14,7 +14,8 @@ from multidict import CIMultiDict
 
 from daemon.core.entities import ENTITIES
 from daemon.core.errors import XeroError, XeroMalformedAnswer
-from daemon.sync.engine import decode_batch, decode_page, decode_whole
+from daemon.xero.pages import decode_batch, decode_page, decode_whole
+from storage.records import Row
 from daemon.xero.client import LONGEST_RETRY_AFTER, _error_for, _retry_after
 from tests.slack.support import SIGNING_SECRET, signed_headers
 from tests.support import settings_for
@@ -134,7 +135,7 @@ def test_xero_answers_decode_to_rows_or_a_clear_malformed_answer(payload, entity
             page = decode(payload)
         except XeroMalformedAnswer:
             continue
-        for row in page.rows:
+        for row in map(Row._make, page.rows):
             assert isinstance(row.xero_id, str) and isinstance(row.updated_ms, int) and 0 <= row.updated_ms <= 10**13
             assert row.status is None or isinstance(row.status, str)
             json.loads(row.data)

@@ -5,6 +5,7 @@ import json
 import os
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from daemon.core.crypto import Secrets, load_or_create_key
 from storage import Store
@@ -126,6 +127,36 @@ async def test_vanished_records_are_marked_deleted_not_dropped(store, database_u
     assert gone["deleted"] and gone["status"] == "DELETED" and gone["data"] == {"n": "y"}
 
 
+async def _counted(database_url, tenant):
+    rows = await fetch(database_url, "SELECT entity, COUNT(*) FROM records WHERE tenant_id = ? GROUP BY entity"
+                                     " ORDER BY entity", (tenant,))
+    return {entity: n for entity, n in rows}
+
+
+_PAGES = st.lists(st.tuples(st.sampled_from(["Invoices", "Items"]),
+                            st.lists(st.tuples(st.sampled_from("abcdefgh"), st.integers(0, 3)), max_size=6,
+                                     unique_by=lambda item: item[0]),  # PostgreSQL: one row per id per upsert
+                            st.booleans()), min_size=1, max_size=5)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pages=_PAGES)
+async def test_status_counts_are_the_records_held_whatever_the_pages(store, database_url, pages):
+    """Counts are kept with each page (new ids, repeats within and across pages, vanished items, a page whose
+    transaction fails) and always equal counting the records."""
+    tenant = f"t{os.urandom(4).hex()}"
+    await _org(store, tenant)
+    run = await store.runs.start(tenant, "manual", 1.0)
+    for entity, items, whole in pages:
+        rows = [Row(x, None, v, json.dumps({"v": v})) for x, v in items]
+        seen = [r.xero_id for r in rows] if entity == "Items" and whole else None
+        await store.records.store_page(tenant, entity, rows, run_id=run, now=1.0, seen_all=seen)
+        assert await store.records.counts(tenant) == await _counted(database_url, tenant)
+    with pytest.raises(Exception):  # a page whose transaction fails (its run does not exist) counts nothing
+        await store.records.store_page(tenant, "Invoices", [Row("zz", None, 1, "{}")], run_id=-1, now=1.0)
+    assert await store.records.counts(tenant) == await _counted(database_url, tenant)
+
+
 async def test_oauth_state_is_single_use_and_expires(store):
     await store.states.create("s1", "verifier", {"user": "U1"}, expires_at=100.0)
     flow = await store.states.consume("s1", now=50.0)
@@ -177,3 +208,21 @@ async def test_the_database_its_wal_and_the_key_are_private_whatever_the_umask(t
     assert files == ["secret.key", "xero-syncd.db", "xero-syncd.db-shm", "xero-syncd.db-wal"]
     assert set(modes.values()) == {0o600}, modes
     assert data.stat().st_mode & 0o777 == 0o700 and (tmp_path / "fresh").stat().st_mode & 0o777 == 0o700
+
+
+async def test_ids_of_any_shape_are_kept_as_xero_sent_them(store, database_url):
+    """UUIDs as Xero writes them are keyed by their 16 bytes, anything else as text; both read back unchanged
+    (a NUL, which PostgreSQL cannot hold, arrives as U+FFFD there)."""
+    await _org(store)
+    run = await store.runs.start("t1", "manual", 1.0)
+    ids = ["243216c5-369e-4056-ac67-05388f86dc81", "243216C5-369E-4056-AC67-05388F86DC81", "USD", "a\x00b",
+           "00000000-0000-0000-0000-000000000000"]
+    rows = [Row(x, "ST\x00", 1, json.dumps({"id": x})) for x in ids]
+    assert (await store.records.store_page("t1", "Currencies", rows, run_id=run, now=1.0)).added == len(ids)
+    nul = "\ufffd" if store.db.dialect == "postgres" else "\x00"
+    held = await stored.records(database_url, "t1", "Currencies")
+    assert sorted(r["xero_id"] for r in held) == sorted(x.replace("\x00", nul) for x in ids)
+    assert {r["status"] for r in held} == {f"ST{nul}"}
+    streamed = [r["xero_id"] async for r in store.records.stream("t1", "Currencies", batch=2)]
+    assert sorted(streamed) == sorted(x.replace("\x00", nul) for x in ids) and len(streamed) == len(ids)
+    assert await store.records.counts("t1") == {"Currencies": len(ids)}

@@ -22,7 +22,6 @@ run notes them. Records without such a date are stored with 0: the version read 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from functools import partial
 
 import orjson
@@ -34,7 +33,8 @@ from daemon.core.errors import XeroMalformedAnswer
 from daemon.core.tasks import TaskGroup
 from daemon.sync.outcomes import RunTally
 from daemon.xero.client import CallStats, XeroClient
-from daemon.xero.dates import if_modified_since, to_ms
+from daemon.xero.dates import if_modified_since
+from daemon.xero.pages import Page, decode_batch, decode_page, decode_whole
 from daemon.xero.timezones import iana_zone
 from storage import Store
 from storage.orgs import Org
@@ -43,18 +43,6 @@ from storage.records import Changes, Row
 log = structlog.get_logger(__name__)
 
 DATE_TOLERANCE = 300.0  # seconds a record's UpdatedDateUTC may lie beyond Xero's time and still be trusted
-NUMBER = "JournalNumber"  # what `offset` counts in
-
-
-@dataclass(frozen=True)
-class Page:
-    """One answer, encoded for the store."""
-
-    rows: list[Row]
-    last: bool  # no page after this one
-    odd_dates: int  # records dated beyond Xero's time
-    page_count: int | None = None  # how many pages Xero says there are (when it says)
-    last_number: int | None = None  # read by offset: the highest JournalNumber in this batch
 
 
 class SyncEngine:
@@ -119,7 +107,7 @@ class SyncEngine:
                 if not answer.last:
                     ahead = fetch(page + 1)
                 changed += await self._store.records.store_page(
-                    org.tenant_id, entity.name, answer.rows, run_id=run_id, now=self._clock.time(),
+                    org.tenant_id, entity.name, _rows(answer), run_id=run_id, now=self._clock.time(),
                     watermark_ms=mark_ms if answer.last else None, resets=org.resets, page_count=answer.page_count,
                 )
                 if answer.last:
@@ -145,7 +133,7 @@ class SyncEngine:
                 then=partial(decode_batch, entity, after, self._ceiling_ms(tally.stats)))
             odd += answer.odd_dates
             changed += await self._store.records.store_page(
-                org.tenant_id, entity.name, answer.rows, run_id=run_id, now=self._clock.time(),
+                org.tenant_id, entity.name, _rows(answer), run_id=run_id, now=self._clock.time(),
                 watermark_ms=mark_ms if answer.last else None, resets=org.resets, last_number=answer.last_number)
             if answer.last:
                 _note_odd_dates(tally, entity, odd)
@@ -168,12 +156,13 @@ class SyncEngine:
         answer = await self._client.get(org.tenant_id, entity.name, params=dict(entity.params), stats=tally.stats,
                                         then=partial(decode_whole, entity, self._ceiling_ms(tally.stats)))
         _note_odd_dates(tally, entity, answer.odd_dates)
+        rows = _rows(answer)
         changed = await self._store.records.store_page(
-            org.tenant_id, entity.name, answer.rows, run_id=run_id, now=self._clock.time(),
-            seen_all=[row.xero_id for row in answer.rows], page_count=1,
+            org.tenant_id, entity.name, rows, run_id=run_id, now=self._clock.time(),
+            seen_all=[row.xero_id for row in rows], page_count=1,
         )
         if entity.name == "Organisation":
-            await self._learn_time_zone(org, answer.rows)
+            await self._learn_time_zone(org, rows)
         return changed
 
     async def _learn_time_zone(self, org: Org, rows: list[Row]) -> None:
@@ -194,61 +183,7 @@ def _note_odd_dates(tally: RunTally, entity: Entity, odd: int) -> None:
         log.warning("sync.odd_dates", entity=entity.name, records=odd)
 
 
-# Decoding: run where the client decodes the body (the decoder process for a large page), so only rows come back.
-def decode_page(entity: Entity, page: int, ceiling_ms: int, payload: dict) -> Page:
-    """One page of a paged entity. Without `pagination` (the spec does not promise it), a full page may have a
-    next one."""
-    items = _items(entity, payload)
-    rows, odd = _encode(entity, items, ceiling_ms)
-    pagination = payload.get("pagination")
-    page_count = pagination.get("pageCount") if isinstance(pagination, dict) else None
-    if isinstance(page_count, int) and not isinstance(page_count, bool):
-        return Page(rows, page >= page_count or not items, odd, page_count)
-    return Page(rows, len(items) < entity.per_call, odd)
-
-
-def decode_batch(entity: Entity, after: int, ceiling_ms: int, payload: dict) -> Page:
-    """One `offset` batch of journals: the last unless it is full. A full batch whose numbers do not pass the
-    offset would be asked for again for ever: malformed."""
-    items = _items(entity, payload)
-    rows, odd = _encode(entity, items, ceiling_ms)
-    numbers = [n for n in (item.get(NUMBER) for item in items) if isinstance(n, int) and not isinstance(n, bool)]
-    last_number = max(numbers, default=None)
-    if len(items) < entity.per_call:
-        return Page(rows, True, odd, last_number=last_number if last_number and last_number > after else None)
-    if last_number is None or last_number <= after:
-        raise XeroMalformedAnswer(f"{entity.name}: a full batch after {NUMBER} {after} brought none beyond it")
-    return Page(rows, False, odd, last_number=last_number)
-
-
-def decode_whole(entity: Entity, ceiling_ms: int, payload: dict) -> Page:
-    rows, odd = _encode(entity, _items(entity, payload), ceiling_ms)
-    return Page(rows, True, odd)
-
-
-def _items(entity: Entity, payload: object) -> list[dict]:
-    """The answer's list of records. Absent (or not a list), the answer is malformed: only a present, empty list
-    means there is nothing (for an entity read whole: that everything is gone)."""
-    items = payload.get(entity.key) if isinstance(payload, dict) else None
-    if not isinstance(items, list):
-        raise XeroMalformedAnswer(f"{entity.name}: Xero's answer has no {entity.key} list")
-    return [item for item in items if isinstance(item, dict)]
-
-
-def _encode(entity: Entity, items: list[dict], ceiling_ms: int) -> tuple[list[Row], int]:
-    rows, odd, encode = [], 0, orjson.dumps
-    for item in items:
-        xero_id = item.get(entity.id_field)
-        if not xero_id or not isinstance(xero_id, (str, int)):
-            continue  # a record without its identity cannot be stored idempotently; Xero always sends it
-        status = item.get(entity.status_field) if entity.status_field else None
-        stamp = item.get(entity.stamp) if entity.stamp else None
-        updated = to_ms(stamp) or 0
-        if updated > ceiling_ms or (updated == 0 and stamp):
-            updated, odd = 0, odd + 1  # out of range: stored as given, the version order not trusted to it
-        try:
-            data = encode(item).decode()
-        except orjson.JSONEncodeError as err:  # nested deeper than JSON text we write can be: not a Xero record
-            raise XeroMalformedAnswer(f"{entity.name}: a record Xero sent cannot be stored ({err})") from None
-        rows.append(Row(str(xero_id), status if isinstance(status, str) else None, updated, data))
-    return rows, odd
+def _rows(page: Page) -> list[Row]:
+    """The decoder's plain tuples as the store's rows (it imports nothing of the store: daemon/xero/pages.py)."""
+    make = Row._make
+    return [make(row) for row in page.rows]

@@ -82,6 +82,7 @@ class SyncService:
         self._parts = parts
         self._api = ApiGate(store, clock, per_minute=settings.api_rate_limit)
         self._routing = Routing(settings, store, clock)
+        self._statuses: dict[tuple[str, ...], asyncio.Future[list[OrgStatus]]] = {}  # builds under way
 
     # -- connect: links and the two legs of Xero's consent -------------------------------------------------------
     def connect_link(self, slack_user: str | None) -> str:
@@ -219,7 +220,35 @@ class SyncService:
         return await self.sync(org.tenant_id, user=user, audit=not threaded)
 
     async def status(self, query: str | None = None, *, orgs: list[Org] | None = None) -> list[OrgStatus]:
+        """The orgs' status. Asked for the same orgs while a build is under way (200 people typing /xero status
+        at once), the callers share that build instead of each reading the store again: what they get was read
+        after they asked, less than one build's time before it would have been."""
         orgs = orgs if orgs is not None else await self.resolve(query, many=True)
+        key = tuple(org.tenant_id for org in orgs)
+        while (shared := self._statuses.get(key)) is not None:
+            try:
+                return await asyncio.shield(shared)
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if not shared.cancelled() or (task is not None and task.cancelling()):
+                    raise  # we were cancelled, not the build we waited for (that one: build again)
+        shared = self._statuses[key] = asyncio.get_running_loop().create_future()
+        try:
+            built = await self._build_status(orgs)
+        except BaseException as err:
+            if isinstance(err, asyncio.CancelledError):
+                shared.cancel()
+            else:
+                shared.set_exception(err)
+                shared.exception()  # retrieved: nobody else may be waiting for it
+            raise
+        finally:
+            if self._statuses.get(key) is shared:
+                del self._statuses[key]
+        shared.set_result(built)
+        return built
+
+    async def _build_status(self, orgs: list[Org]) -> list[OrgStatus]:
         orgs = [now for org in orgs if (now := await self._store.orgs.get(org.tenant_id)) is not None]
         return [await build(self._store, org, running=self._syncing(org), overlap=self.settings.sync_overlap,
                             webhooks=self.settings.xero_webhook_key is not None,

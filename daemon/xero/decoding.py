@@ -15,8 +15,10 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import sys
 import threading
 import time
+from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable
@@ -63,9 +65,30 @@ def _start() -> ProcessPoolExecutor:
             # forkserver: the worker is not forked from this process's threads (the store's, the loop's)
             pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver"),
                                        initializer=_exit_with, initargs=(os.getpid(),))
-            pool.submit(int).result()  # the worker is up before the first page is sent to it
+            with _main_not_imported():
+                pool.submit(int).result()  # the worker is up before the first page is sent to it
             _pool = pool
         return _pool
+
+
+@contextmanager
+def _main_not_imported():
+    """Start the worker without importing this process's `__main__` in it (multiprocessing re-imports a main
+    script by path in a forkserver child): `xero-syncd`'s script, or a benchmark's, imports the whole daemon, which
+    was ~50 MB of the worker's 75 MB peak. The worker needs only `decode` and what a page's `then` names
+    (daemon/xero/pages.py), which it imports by name."""
+    main = sys.modules["__main__"]
+    missing = object()
+    saved = {name: getattr(main, name, missing) for name in ("__file__", "__spec__")}
+    main.__spec__ = None
+    if saved["__file__"] is not missing:
+        del main.__file__
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is not missing:
+                setattr(main, name, value)
 
 
 async def decode_off_loop(body: bytes, then: Callable[[Any], Any] | None) -> Any:

@@ -1,5 +1,6 @@
 """A burst of 200 concurrent signed slash commands while a large sync is in progress: every one is acknowledged
-and answered. (Ack latency is measured by bench/slack_load.py, never asserted here.)"""
+and answered, and a burst after it shows what the sync stored (the status builds a burst shares are never kept).
+(Ack latency is measured by bench/slack_load.py, never asserted here.)"""
 
 from __future__ import annotations
 
@@ -33,3 +34,7 @@ async def test_200_concurrent_commands_during_a_large_sync_are_all_acknowledged(
     assert all("Demo Company (NZ)" in a.text and "LAST ATTEMPTED SYNC" in a.text for a in answers)
     await daemon.advance(30)  # Xero answers the held page; the sync finishes
     assert (await daemon.store.runs.latest(tenant)).outcome == "success"
+    again = await asyncio.gather(*(command(daemon, slack, "status", user=MEMBER) for _ in range(20)))
+    answers = await asyncio.gather(*(slack.response(s.tag) for s in again))
+    held = len(emulator.state.records(tenant, "Invoices"))
+    assert all(f"Invoices {held:,}" in a.text for a in answers)
