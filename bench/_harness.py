@@ -122,7 +122,7 @@ async def wait_for_runs(app: web.Application, tenant_ids: list[str], *, limit: f
     store = app[STORE]
     deadline = time.monotonic() + limit
     sql = ("SELECT COUNT(DISTINCT tenant_id) AS n FROM runs WHERE id > ? AND outcome != 'running'"
-           " AND tenant_id IN (SELECT value FROM json_each(?))")
+           f" AND tenant_id IN (SELECT value FROM {store.db.json_values})")
     wanted = json.dumps(tenant_ids)
     while (await store.db.fetchone(sql, (runs_before, wanted)))["n"] < len(tenant_ids):
         if time.monotonic() > deadline:
