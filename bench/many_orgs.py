@@ -204,9 +204,10 @@ def judge(r: dict, cpu_rate: float | None) -> str:
     minute_real = MINUTE / r["factor"]
     rate = cpu_rate or r["calls_per_real_second"]
     busy = r["app_limit_per_minute"] / rate / minute_real
-    return (f"limits: a minute lasts {minute_real:.1f} s real at factor {r['factor']:g}; the"
+    pace = "the limits set the pace" if busy < 1 else "the CPU sets the pace: a lower --factor lets the limits"
+    return (f"a minute lasts {minute_real:.1f} s real at factor {r['factor']:g}; the"
             f" {r['app_limit_per_minute']} calls it allows take ~{r['app_limit_per_minute'] / rate:.1f} s at the"
-            f" {rate:.0f} calls/s the CPU manages ({busy:.0%} of the minute), so the limits set the pace")
+            f" {rate:.0f} calls/s made ({busy:.0%} of the minute), so {pace}")
 
 
 def show(results: dict) -> None:
