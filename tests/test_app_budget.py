@@ -109,3 +109,22 @@ def test_a_lone_claim_gets_what_it_asks_up_to_the_limit(limit, want):
 
     _, span = ticks(MINUTE)
     assert min(want, room({}, 10_000, span, limit)) == min(want, limit)
+
+
+async def test_one_process_counts_a_call_until_a_minute_after_its_answer(clock):
+    """However long a call queues on its way (Xero counts it on arrival), its place is free only a minute after its
+    answer came back: two places, two calls answered late, the third waits for them."""
+    from daemon.xero.pacing import AnsweredWindow
+
+    window = AnsweredWindow(clock, 2, MINUTE)
+    await window.take()
+    await window.take()
+    third = asyncio.ensure_future(window.take())
+    await clock.advance(300)  # both calls still in flight: however long, nothing frees a place
+    assert not third.done()
+    window.answered()  # the first answer, at 300
+    await clock.advance(59)
+    assert not third.done()
+    await clock.advance(1)
+    await third
+    assert window.delay() > 0  # the second call is still in flight and the third took the freed place
