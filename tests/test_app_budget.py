@@ -128,3 +128,14 @@ async def test_one_process_counts_a_call_until_a_minute_after_its_answer(clock):
     await clock.advance(1)
     await third
     assert window.delay() > 0  # the second call is still in flight and the third took the freed place
+
+
+async def test_old_ticks_are_deleted_as_claims_go(stores, database_url):
+    from tests.databases import fetch
+
+    length, span = ticks(MINUTE)
+    for minute in range(12):  # a claim every tick for twelve minutes
+        for second in range(60):
+            await stores[0].app_budget.claim(START + minute * MINUTE + second * length, 1, limit=LIMIT)
+    [(kept,)] = await fetch(database_url, "SELECT count(*) FROM app_budget")
+    assert kept <= 5 * span  # not the 720 ticks claimed
