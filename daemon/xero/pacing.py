@@ -125,7 +125,7 @@ class SharedAppWindow:
         self._held_until = 0.0
         self._waiting = 0
         self._lock = asyncio.Lock()
-        self.claims = self.granted = self.sent = 0  # what it cost (bench/many_orgs.py prints these)
+        self.claims = self.granted = self.sent = 0  # what it cost (bench/app_budget.py prints these)
 
     def delay(self) -> float:
         return max(0.0, self._held_until - self._clock.time())
