@@ -1,7 +1,7 @@
 """Benchmark 3: one full cycle of 2,000 organisations (~2,000 records each) under Xero's limits on a compressed
 clock; then the same orgs shared by replicas on PostgreSQL.
 
-    .venv/bin/python bench/many_orgs.py [--orgs 2000 --concurrency 8 --factor 3 --scaled-app-limit 1000]
+    .venv/bin/python bench/many_orgs.py [--orgs 2000 --concurrency 24 --factor 1.5 --scaled-app-limit 1000]
                                         [--database-url postgresql://...]
     .venv/bin/python bench/many_orgs.py --replicas 3 --database-url postgresql://postgres@127.0.0.1:5432/test
 
@@ -51,8 +51,8 @@ TARGET_RSS_MB, TARGET_STARTUP_S, TARGET_SHARE = 300, 2.0, 0.20
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p = h.arguments(__doc__, invoices=1200, contacts=400, payments=400)
     p.add_argument("--orgs", type=int, default=2000)
-    p.add_argument("--concurrency", type=int, default=8, help="SYNC_CONCURRENCY (per process)")
-    p.add_argument("--factor", type=float, default=3.0, help="clock factor: a minute lasts 60/F real seconds")
+    p.add_argument("--concurrency", type=int, help="SYNC_CONCURRENCY per process (default: 24 in all, shared out)")
+    p.add_argument("--factor", type=float, default=1.5, help="clock factor: a minute lasts 60/F real seconds")
     p.add_argument("--scaled-app-limit", type=int, default=1000)
     p.add_argument("--phases", default="app-bound", help="xero, app-bound, or both (comma-separated)")
     p.add_argument("--limit", type=float, default=1800, help="give up on a cycle after this many real seconds")
@@ -63,6 +63,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.replicas > 1 and not (args.database_url or "").startswith("postgres"):
         p.error("--replicas needs --database-url postgresql://...")
+    args.concurrency = args.concurrency or max(1, 24 // args.replicas)
     return args
 
 
