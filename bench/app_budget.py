@@ -25,7 +25,7 @@ import _processes as procs  # noqa: E402
 
 from clock import SystemClock  # noqa: E402
 from daemon.core.crypto import Secrets  # noqa: E402
-from daemon.xero.pacing import SharedAppWindow, Window  # noqa: E402
+from daemon.xero.pacing import AnsweredWindow, SharedAppWindow  # noqa: E402
 from storage import Store  # noqa: E402
 
 LIMIT = 10**6
@@ -49,6 +49,7 @@ async def drive(window, callers: int, calls: int) -> float:
             left -= 1
             await window.take()
             await asyncio.sleep(0.002)
+            window.answered()
 
     began = time.perf_counter()
     await asyncio.gather(*(caller() for _ in range(callers)))
@@ -80,7 +81,7 @@ async def main(argv: list[str] | None = None) -> dict:
     with procs.fresh_database(args.database_url) as url:
         stores = [await Store.open(url, Secrets([h.SECRET])) for _ in range(3)]
         try:
-            local = await drive(Window(clock, LIMIT, 60.0, margin=1.0), args.callers, args.calls)
+            local = await drive(AnsweredWindow(clock, LIMIT, 60.0), args.callers, args.calls)
 
             async def claim(now: float, want: int):
                 return await stores[0].app_budget.claim(now, want, limit=LIMIT)
