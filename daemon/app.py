@@ -181,7 +181,7 @@ async def _service(app: web.Application, pacer: Pacer | None, retry: RetryPolicy
     metrics, notifier = app[METRICS], app[NOTIFIER]
     identity = XeroIdentity(settings, http, clock)
     tokens = TokenManager(store, identity, clock, metrics=metrics, watcher=notifier)
-    client = XeroClient(settings.xero_api_url, http, tokens, clock, pacer or Pacer(clock),
+    client = XeroClient(settings.xero_api_url, http, tokens, clock, pacer or _pacer(settings, store, clock),
                         retry=retry or RetryPolicy(), metrics=metrics)
     consent = Consent(settings, store, identity, app[SECRETS], clock)
     engine = SyncEngine(store, client, clock, tasks, settings.sync_entities, overlap=settings.sync_overlap)
@@ -203,6 +203,16 @@ async def _service(app: web.Application, pacer: Pacer | None, retry: RetryPolicy
         app[HOME] = home = HomeTab(service, app[SLACK_CLIENT], settings, clock, tasks)
         notifier.add(home)
     yield
+
+
+def _pacer(settings: Settings, store: Store, clock: Clock) -> Pacer:
+    """Xero's limits; the app's minute shared through the store when other processes may use it (PostgreSQL)."""
+    limit = settings.xero_app_minute_limit
+
+    async def claim(now: float, want: int):
+        return await store.app_budget.claim(now, want, limit=limit)
+
+    return Pacer(clock, app_per_minute=limit, shared=claim if store.shared else None)
 
 
 async def _scheduler(app: web.Application) -> AsyncIterator[None]:

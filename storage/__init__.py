@@ -10,6 +10,7 @@ from pathlib import Path
 
 from storage.alerts import Alerts
 from storage.api_keys import ApiKeys
+from storage.app_budget import AppBudget
 from storage.cipher import Cipher
 from storage.db import Database, open_database
 from storage.grants import Grants
@@ -36,6 +37,7 @@ class Store:
         self.home = HomeViews(db)
         self.api_keys = ApiKeys(db)
         self.subscriptions = Subscriptions(db, self.owner)
+        self.app_budget = AppBudget(db)
 
     @classmethod
     async def open(cls, url: str | Path, cipher: Cipher) -> "Store":

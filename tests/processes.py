@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -26,7 +27,11 @@ class DaemonProcess:
     """`xero-syncd run` against an emulator, over one database that outlives each process (a SQLite file, unless
     DATABASE_URL is given)."""
 
-    def __init__(self, emulator: EmulatorProcess, data: Path, *, log: Path | None = None, **extra: str) -> None:
+    def __init__(self, emulator: EmulatorProcess, data: Path, *, log: Path | None = None,
+                 clock: tuple[float, float, float] | None = None, **extra: str) -> None:
+        """`clock`: (factor, clock time, the wall-clock time it was read at): run on that ScaledClock (the
+        emulator's, as `emulator_clock` reads it) instead of the system clock."""
+        self.clock = clock
         self.port = free_port()
         self.log = log or data / f"daemon-{self.port}.log"  # its standard error (never a pipe nobody reads)
         self.db = data / "xero-syncd.db"
@@ -44,7 +49,9 @@ class DaemonProcess:
 
     def start(self, *, wait: bool = True) -> None:
         with open(self.log, "a") as stderr:
-            self.proc = subprocess.Popen([sys.executable, "-m", "daemon", "run"], env=self.env,
+            command = ["-m", "daemon", "run"] if self.clock is None else [
+                "-m", "tests.scaled_daemon", *map(repr, self.clock)]
+            self.proc = subprocess.Popen([sys.executable, *command], env=self.env,
                                          stdout=subprocess.DEVNULL, stderr=stderr, text=True)
         if wait:
             self.wait_healthy()
@@ -87,6 +94,19 @@ class DaemonProcess:
             return asyncio.run(databases.fetch(self.database_url, sql, params))
         except (sqlite3.OperationalError, asyncpg.UndefinedTableError):  # the first migration has not run yet
             return []
+
+
+def emulator_clock(emulator: EmulatorProcess, factor: float) -> tuple[float, float, float]:
+    """(factor, the emulator's clock time, the wall-clock time it was read at), for `DaemonProcess(clock=...)`: an
+    unauthenticated GET /connections is answered 401 and logged with the emulator clock's time."""
+    before = time.time()
+    try:
+        urllib.request.urlopen(emulator.url + "/connections", timeout=10).close()
+    except urllib.error.HTTPError:
+        pass
+    after = time.time()
+    logged = [c for c in emulator.control("/_control/calls") if c["path"] == "/connections"]
+    return factor, logged[-1]["time"], (before + after) / 2
 
 
 def _parents() -> dict[int, int]:

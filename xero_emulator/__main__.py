@@ -51,6 +51,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--clock-factor", type=float, help="run a ScaledClock this many times faster than real time")
     p.add_argument("--clock-start", type=_moment, help="the ScaledClock's start (epoch seconds or ISO 8601)")
     p.add_argument("--no-prewarm", action="store_true", help="render records on first read instead of at start")
+    p.add_argument("--no-keep-rendered", action="store_true",
+                   help="render seeded records on every read instead of keeping them (thousands of orgs)")
     p.add_argument("--strict-requests", action="store_true",
                    help="answer 400 to requests whose parameters break Xero's OpenAPI description")
     p.add_argument("--no-gzip", action="store_true", help="never compress answers, whatever Accept-Encoding says")
@@ -64,6 +66,7 @@ def build(args: argparse.Namespace) -> tuple[EmulatorConfig, Clock]:
         auto_approve=args.auto_approve, webhook_url=args.webhook_url, webhook_key=args.webhook_key,
         limits_enabled=args.limits, minute_seconds=args.minute_seconds, minute_limit=args.minute_limit,
         app_minute_limit=args.app_minute_limit, strict_requests=args.strict_requests, gzip=not args.no_gzip,
+        keep_rendered=not args.no_keep_rendered,
         base_url=f"http://{args.host}:{args.port}", **{size: getattr(args, size) for size in _SIZES})
     clock: Clock = SystemClock()
     if args.clock_factor:

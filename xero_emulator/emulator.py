@@ -73,6 +73,9 @@ class Emulator(RecordControl):
         anchor = int(clock.time() * 1000)
         orgs = [build_org(config, i, name, anchor) for i, name in enumerate(config.names())]
         self._orgs: dict[str, Org] = {org.tenant_id: org for org in orgs}
+        for org in orgs if not config.keep_rendered else ():
+            for table in org.tables.values():
+                table.keep_rendered = False
         self.user = User(org_uuid(config.seed, "user"), org_uuid(config.seed, "user-sub"))
         self.grants = GrantBook(self.user, secrets.token_bytes(32))
         self.connections = Connections(config.seed)

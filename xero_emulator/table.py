@@ -1,7 +1,7 @@
 """One entity of one organisation: records in UpdatedDateUTC order, each kept as its serialized JSON.
 
-Seeded records are rendered on first read (and cached as bytes), so a hundred thousand invoices cost little until
-they are asked for. A change replaces the record and moves its key to its new place in the order; nothing else is
+Seeded records are rendered on first read (and cached as bytes, unless `keep_rendered` is off: thousands of orgs),
+so a hundred thousand invoices cost little until they are asked for. A change replaces the record and moves its key to its new place in the order; nothing else is
 re-sorted. Where unit amounts can have four decimals, a record that has some is also kept rendered with them
 rounded to two (what an answer without `unitdp=4` shows).
 """
@@ -39,6 +39,7 @@ class Table:
         self._json: dict[str, bytes] = {}
         self._status: dict[str, str] = dict(zip(ids, statuses)) if statuses is not None else {}
         self.seeded_count = len(ids)
+        self.keep_rendered = True  # False: seeded records are rendered on every read, never kept (less memory)
 
     @classmethod
     def of_records(cls, id_key: str, status_key: str | None, records: list[dict], stamps: list[int],
@@ -71,6 +72,9 @@ class Table:
             doc = self._docs.get(record_id)
             if doc is None:
                 doc = self._render(self._seeded[record_id], self._stamp[record_id])
+                if not self.keep_rendered:  # rendered for this read only (records changed since are kept)
+                    fewer = self._rounder(doc) if rounded and self._rounder is not None else None
+                    return dumps(doc if fewer is None else fewer)
             cached = self._cache(record_id, doc)
         return self._rounded.get(record_id, cached) if rounded else cached
 

@@ -29,6 +29,7 @@ VARIABLES: dict[str, tuple[str | None, str]] = {
     "XERO_CONNECTIONS_URL": ("https://api.xero.com/connections", "url"),
     "XERO_API_URL": ("https://api.xero.com/api.xro/2.0", "url"),
     "XERO_WEBHOOK_KEY": (None, "str"),
+    "XERO_APP_MINUTE_LIMIT": ("10000", "rate"),
     "SLACK_BOT_TOKEN": (None, "str"),
     "SLACK_SIGNING_SECRET": (None, "str"),
     "SLACK_APP_TOKEN": (None, "str"),
@@ -75,6 +76,7 @@ class Settings:
     xero_connections_url: str
     xero_api_url: str
     xero_webhook_key: str | None
+    xero_app_minute_limit: int
     slack_bot_token: str | None
     slack_signing_secret: str | None
     slack_app_token: str | None
