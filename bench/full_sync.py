@@ -36,6 +36,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--xero-pacing", action="store_true",
                    help="keep the daemon's pacing at Xero's 60 calls a minute per org (the sync then takes minutes:"
                         " the limit, not the daemon, sets its speed)")
+    p.add_argument("--no-gzip", action="store_true",
+                   help="the emulator answers uncompressed (Xero gzips when asked, and the daemon asks: the default)")
     p.add_argument("--result-name", default="full_sync", help="write bench/results/<name>.json (bench/scaling.py)")
     return p.parse_args(argv)
 
@@ -45,8 +47,9 @@ def start_emulator(args: argparse.Namespace) -> h.Emulator:
     # X-MinLimit-Remaining it sends never reaches 0 (the daemon rightly stops when it does), and the daemon's
     # pacer has no minute budget. Its 5-calls-in-flight rule stays.
     minute = [] if args.xero_pacing else ["--minute-seconds", "0.001"]
+    plain = ["--no-gzip"] if getattr(args, "no_gzip", False) else []
     return h.Emulator("--orgs", "1", "--invoices", str(args.invoices), "--contacts", str(args.contacts),
-                      "--payments", str(args.payments), *minute)
+                      "--payments", str(args.payments), *minute, *plain)
 
 
 async def first_sync(emu: h.Emulator, args: argparse.Namespace,
@@ -73,6 +76,7 @@ async def first_sync(emu: h.Emulator, args: argparse.Namespace,
         server_cpu = await h.postgres_cpu_seconds(app)
         entities = app[SETTINGS].sync_entities
     calls = emu.api_calls()
+    wire = emu.control("/_control/wire")  # the answers' bodies: as JSON, and as they went (gzipped when asked)
     by_entity = h.calls_by_entity(calls)
     minimum = h.minimum_calls(counts, entities)
     duration = run.finished_at - run.started_at
@@ -85,6 +89,8 @@ async def first_sync(emu: h.Emulator, args: argparse.Namespace,
         "api_calls": len(calls), "api_calls_run_counted": run.api_calls, "api_calls_minimum": sum(minimum.values()),
         "api_calls_by_entity": by_entity, "api_calls_minimum_by_entity": minimum,
         "non_200": sum(1 for c in calls if c["status"] != 200),
+        "gzip": not getattr(args, "no_gzip", False), "bytes_json_mb": round(wire["json_bytes"] / 1e6, 1),
+        "bytes_moved_mb": round(wire["sent_bytes"] / 1e6, 1),
         "peak_rss_mb": round(h.peak_rss_mb(), 1), "rss_before_sync_mb": round(rss_idle, 1),
         "decoder_peak_rss_mb": round(h.decoder_peak_rss_mb(), 1),
         "daemon_cpu_seconds": round(cpu, 2),
@@ -112,6 +118,8 @@ def show(r: dict) -> None:
     print(f"  records/s          {r['records_per_second']:,}   target >= {TARGET_RATE:,}  {h.verdict(ok_rate)}")
     print(f"  API calls          {r['api_calls']}  minimum {r['api_calls_minimum']}  non-200 {r['non_200']}"
           f"  {h.verdict(ok_calls)}")
+    print(f"  bytes moved        {r['bytes_moved_mb']:,.1f} MB of answers ({r['bytes_json_mb']:,.1f} MB as JSON;"
+          f" {'gzipped, as Xero sends when asked' if r['gzip'] else 'uncompressed: --no-gzip'})")
     print(f"  peak RSS (daemon)  {r['peak_rss_mb']:.0f} MB + decoder process {r['decoder_peak_rss_mb']:.0f} MB"
           f"  (before the sync {r['rss_before_sync_mb']:.0f} MB)"
           f"  target < {TARGET_RSS_MB} MB  {h.verdict(ok_rss)}")

@@ -31,8 +31,11 @@ async def record_calls(request: web.Request, handler: Handler) -> web.StreamResp
         response = await handler(request)
         if request.get(RESHAPE) and isinstance(response, web.Response) and response.status == 200:
             response = await reshaped(request[RESHAPE], response)
+        plain = len(response.body) if isinstance(response, web.Response) and response.body else 0
         if request.app[EMULATOR].config.gzip and request.path.startswith(_COMPRESSED) and not request.get(DROPPED):
             response = gzip_response(request, response)
+        if plain and request.path.startswith(_COMPRESSED):
+            request.app[EMULATOR].count_bytes(plain, len(response.body))
         if request.get(TRUNCATE) and isinstance(response, web.Response) and response.body:
             response = await truncated(request, bytes(response.body), dict(response.headers))
         status = 0 if request.get(DROPPED) else response.status

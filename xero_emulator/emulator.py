@@ -80,6 +80,7 @@ class Emulator(RecordControl):
         self.grants = GrantBook(self.user, secrets.token_bytes(32))
         self.connections = Connections(config.seed)
         self.calls: list[Call] = []
+        self.wire = {"answers": 0, "json_bytes": 0, "sent_bytes": 0}  # answer bodies: as JSON, and as sent (gzip)
         self.violations: deque[Violation] = deque(maxlen=1000)  # the newest 1000
         self.faults = FaultBook(config.seed)
         self.limiter = Limiter(config)
@@ -188,6 +189,13 @@ class Emulator(RecordControl):
 
     def clear_calls(self) -> None:
         self.calls.clear()
+        self.wire = dict.fromkeys(self.wire, 0)
+
+    def count_bytes(self, json_bytes: int, sent_bytes: int) -> None:
+        """An answer's body: its size as JSON, and as it went on the wire (smaller when gzipped)."""
+        self.wire["answers"] += 1
+        self.wire["json_bytes"] += json_bytes
+        self.wire["sent_bytes"] += sent_bytes
 
     def record_violation(self, method: str, path: str, query: dict[str, str], tenant_id: str | None,
                          problems: list[str], refused: bool) -> None:

@@ -77,6 +77,11 @@ async def calls(request: web.Request, emu: Emulator, body: dict) -> list[dict]:
     return [call.to_json() for call in emu.calls]
 
 
+async def wire(request: web.Request, emu: Emulator, body: dict) -> dict:
+    """The bytes of the API's answers since the calls were last cleared: as JSON and as sent."""
+    return dict(emu.wire)
+
+
 async def clear_calls(request: web.Request, emu: Emulator, body: dict) -> dict:
     emu.clear_calls()
     return {"cleared": True}
@@ -139,6 +144,7 @@ def setup(app: web.Application) -> None:
     r.add_post("/_control/tenants/{tenant}/disconnect", _json(disconnect))
     r.add_get("/_control/calls", _json(calls))
     r.add_delete("/_control/calls", _json(clear_calls))
+    r.add_get("/_control/wire", _json(wire))
     r.add_get("/_control/violations", _json(violations))
     r.add_delete("/_control/violations", _json(clear_violations))
     r.add_post("/_control/auto-approve", _json(auto_approve))

@@ -39,6 +39,17 @@ async def test_a_gzip_accepting_client_gets_a_compressed_body(xero, session, emu
     assert "Accept-Encoding" in response.headers["Vary"]
 
 
+async def test_the_bytes_of_the_answers_are_counted_as_json_and_as_sent(xero, session, emulator):
+    emulator.clear_calls()
+    _, zipped = await _raw(xero, session, "/api.xro/2.0/Invoices?pageSize=50", "gzip")
+    _, plain = await _raw(xero, session, "/api.xro/2.0/Invoices?pageSize=50", "identity")
+    async with xero.client.get("/_control/wire") as response:
+        wire = await response.json()
+    assert wire == {"answers": 2, "json_bytes": 2 * len(plain), "sent_bytes": len(zipped) + len(plain)}
+    emulator.clear_calls()
+    assert emulator.wire == {"answers": 0, "json_bytes": 0, "sent_bytes": 0}
+
+
 @pytest.mark.parametrize("accept", [None, "identity", "gzip;q=0", "br", "deflate;q=1, *;q=0"])
 async def test_a_client_that_does_not_accept_gzip_gets_plain_json(xero, session, emulator, accept):
     response, body = await _raw(xero, session, "/api.xro/2.0/Invoices?pageSize=50", accept)
