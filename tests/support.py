@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Callable, Coroutine, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
@@ -147,3 +148,11 @@ async def follow_consent(daemon: Daemon, emulator: EmulatorHandle, link: str) ->
     return await daemon.client.get("/oauth/callback", params=query)
 
 
+async def days_later(daemon: Daemon, days: int) -> None:
+    """Move the clock `days` days on, a day at a time: a jump to a minute before the day's end (with PostgreSQL
+    the outbox and the scheduler look for other processes' work every few seconds: stepping through each of those
+    wake-ups for days would take minutes), then the last minute advanced, so every sleeper due wakes, in deadline
+    order."""
+    for _ in range(days):
+        daemon.clock.set(datetime.fromtimestamp(daemon.clock.time() + 86400 - 60, UTC))
+        await daemon.advance(60)

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from daemon.core.keys import UPKEEP
 from daemon.sync.upkeep import CHECK_EVERY, DAY, keepalive_due, next_upkeep
+from tests.support import days_later
 from xero_emulator import EmulatorConfig
 
 
@@ -40,7 +41,7 @@ async def test_a_disabled_orgs_grant_is_alive_45_days_later_and_syncs_without_re
     connected_at = daemon.clock.time()
     emulator.state.clear_calls()
 
-    await daemon.advance(45 * DAY)
+    await days_later(daemon, 45)
 
     assert emulator.api_calls(tenant) == []  # disabled: never synced meanwhile
     assert len(connection_checks(emulator)) == 45  # one light check a day for the one grant

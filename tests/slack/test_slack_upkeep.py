@@ -7,29 +7,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import UTC, datetime
 
 import pytest
 
 from daemon.sync.upkeep import DAY
 from tests.slack.support import ADMIN, CHANNEL, reply
 from tests.slack.test_slack_home import open_home
-from tests.support import follow_consent
+from tests.support import days_later, follow_consent
 
 
 @pytest.fixture
 def settings(settings):
     """With PostgreSQL the scheduler looks for other processes' orgs every SYNC_LEASE: an hour keeps days quick."""
     return replace(settings, sync_lease=3600)
-
-
-async def days_later(daemon, days: int) -> None:
-    """Move the clock `days` days on, a day at a time: a jump to a minute before the day's end (with PostgreSQL
-    the outbox and the scheduler poll for other processes' work every few seconds: stepping through each poll of
-    days would take minutes), then the last minute advanced, so every sleeper due wakes, in deadline order."""
-    for _ in range(days):
-        daemon.clock.set(datetime.fromtimestamp(daemon.clock.time() + DAY - 60, UTC))
-        await daemon.advance(60)
 
 
 async def disconnect_in_xero(daemon, emulator, tenant: str) -> None:
