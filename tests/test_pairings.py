@@ -63,8 +63,9 @@ async def test_a_delete_during_a_sync_stops_it_and_its_caller_hears_why(daemon, 
     assert await stored.runs(daemon, synced) == [] and "Traceback" not in log_lines()
 
 
-async def test_a_delete_by_another_process_stops_the_sync_on_its_next_lease_renewal(make_daemon, emulator, postgres_url,
+async def test_a_delete_by_another_process_stops_the_sync_on_its_next_lease_renewal(postgres_url, make_daemon, emulator,
                                                                                     tmp_path, log_lines):
+    # postgres_url first: its schema is dropped after both daemons have stopped (fixtures end in reverse order)
     settings = settings_for(emulator, tmp_path, DATABASE_URL=postgres_url)
     here, there = await make_daemon(settings_=settings), await make_daemon(settings_=settings)
     await here.connect(emulator)
