@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.slack.support import ADMIN, CHANNEL, reply
-from tests.support import settings_for
+from tests.support import jump_to, settings_for
 
 NZ, UK = "Demo Company (NZ)", "Demo Company (UK)"
 MONTH = str(30 * 86400)  # no hourly sync meanwhile: the day's runs are the ones the test makes
@@ -44,7 +44,7 @@ async def test_the_digest_comes_at_its_hour_once_a_day_and_not_again_after_a_res
     await daemon.flush()
     assert digests(slack, "C_DAILY") == []  # subscribed after today's hour: the first is tomorrow's
 
-    await daemon.advance(at(25, 7, 59) - daemon.clock.time())
+    await jump_to(daemon, at(25, 7, 59))
     await daemon.flush()
     assert digests(slack, "C_DAILY") == []
     await daemon.advance(60)  # 08:00 UTC
@@ -74,7 +74,7 @@ async def test_the_digest_comes_at_its_hour_once_a_day_and_not_again_after_a_res
     assert len(digests(slack, "C_DAILY")) == 1 and len(digests(slack, "C_UK")) == 1
 
     await reply(daemon, slack, "unsubscribe", channel="C_UK")
-    await daemon.advance(at(26, 8) - daemon.clock.time())
+    await jump_to(daemon, at(26, 8))
     await daemon.flush()
     second = digests(slack, "C_DAILY")[1]
     assert second.at == at(26, 8) and "Thu 26 Nov 2026" in second.text
@@ -107,7 +107,7 @@ async def test_the_hour_and_zone_are_settings(make_daemon, emulator, slack, tmp_
     await daemon.advance(0)
     await daemon.flush()
     # 07:00 in Auckland on the 25th is 18:00 UTC on the 24th; the alert channel has daily in its kinds
-    await daemon.advance(at(24, 18) - daemon.clock.time())
+    await jump_to(daemon, at(24, 18))
     await daemon.flush()
     [digest] = digests(slack, CHANNEL)
     assert digest.at == at(24, 18) and "Xero daily digest, Wed 25 Nov 2026" in digest.text
@@ -123,7 +123,7 @@ async def test_replicas_on_one_store_post_one_digest(make_daemon, emulator, slac
     await reply(first, slack, "subscribe all daily", channel="C_DAILY")
     second = await make_daemon()  # another replica on the same store and the same clock
     await second.advance(0)
-    await first.advance(at(25, 8) - first.clock.time())
+    await jump_to(first, at(25, 8))
     await first.flush()
     await second.flush()
     assert len(digests(slack, "C_DAILY")) == 1
