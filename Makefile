@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+TEST_WORKERS ?= 2  # pytest-xdist processes: one a core on the 2-core machines we and CI run on
 
 .PHONY: run test bench docs install clean
 
@@ -25,7 +26,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 # `make bench BENCH_DB=postgresql://postgres@127.0.0.1:5432/test`: the store benchmarks on PostgreSQL
 BENCH_DB ?=
