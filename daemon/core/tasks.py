@@ -93,3 +93,28 @@ class TaskGroup:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+
+
+class Loop:
+    """A long-running loop started through the task group (the scheduler, the grants' upkeep): `start` it,
+    `alive` says it still runs (readiness), `wake` makes it look now instead of at its next deadline."""
+
+    name = "loop"
+
+    def __init__(self, tasks: TaskGroup) -> None:
+        self._tasks = tasks
+        self._wake = asyncio.Event()
+        self._loop: asyncio.Task | None = None
+
+    def start(self) -> None:
+        self._loop = self._tasks.start(self._run(), name=self.name)
+
+    @property
+    def alive(self) -> bool:
+        return self._loop is not None and not self._loop.done()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def _run(self) -> None:
+        raise NotImplementedError

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import structlog
 
 from clock import Clock
-from daemon.core.tasks import TaskGroup
+from daemon.core.tasks import Loop, TaskGroup
 from daemon.sync.runs import SyncRuns
 from storage import Store
 from storage.orgs import Org
@@ -29,31 +29,21 @@ RETRY_AFTER_ERROR = 30.0  # seconds the loop waits after the store failed it
 SHARED_POLL = 10.0
 
 
-class Scheduler:
+class Scheduler(Loop):
+    """The hourly loop; `wake` after a connect, an enable, a reset, a sync that ended: due orgs are looked for now."""
+
+    name = "scheduler"
+
     def __init__(self, store: Store, runs: SyncRuns, clock: Clock, tasks: TaskGroup, *, interval: int,
                  concurrency: int, lease: int) -> None:
+        super().__init__(tasks)
         self._store = store
         self._runs = runs
         self._clock = clock
-        self._tasks = tasks
         self._interval = interval
         self._concurrency = concurrency
         self._lease = lease
         self._in_flight = 0  # scheduled syncs started and not yet ended
-        self._wake = asyncio.Event()
-        self._loop: asyncio.Task | None = None
-
-    def start(self) -> None:
-        self._loop = self._tasks.start(self._run(), name="scheduler")
-
-    @property
-    def alive(self) -> bool:
-        """The loop is running (readiness)."""
-        return self._loop is not None and not self._loop.done()
-
-    def wake(self) -> None:
-        """Look for due orgs now (after a connect, an enable, a reset, a sync that ended)."""
-        self._wake.set()
 
     async def _run(self) -> None:
         started = self._clock.time()

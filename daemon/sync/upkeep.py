@@ -19,7 +19,7 @@ import structlog
 
 from clock import Clock
 from daemon.core.errors import XeroAuthError, XeroCredentialsRefused, XeroError
-from daemon.core.tasks import TaskGroup
+from daemon.core.tasks import Loop, TaskGroup
 from daemon.sync.notifier import Notifier
 from daemon.xero.connection_test import AUTH_REASONS
 from daemon.xero.consent import Consent
@@ -50,30 +50,21 @@ def next_upkeep(now: float, refreshed_at: float | None, keepalive: float) -> flo
     return max(now, min(now + CHECK_EVERY, keep))
 
 
-class Upkeep:
+class Upkeep(Loop):
+    """The grants' daily upkeep; `wake`: look for grants due now (otherwise when the next is due)."""
+
+    name = "upkeep"
+
     def __init__(self, store: Store, tokens: TokenManager, identity: XeroIdentity, consent: Consent,
                  notifier: Notifier, clock: Clock, tasks: TaskGroup, *, keepalive_days: int) -> None:
+        super().__init__(tasks)
         self._store = store
         self._tokens = tokens
         self._identity = identity
         self._consent = consent
         self._notifier = notifier
         self._clock = clock
-        self._tasks = tasks
         self._keepalive = keepalive_days * DAY
-        self._wake = asyncio.Event()
-        self._loop: asyncio.Task | None = None
-
-    def start(self) -> None:
-        self._loop = self._tasks.start(self._run(), name="upkeep")
-
-    @property
-    def alive(self) -> bool:
-        return self._loop is not None and not self._loop.done()
-
-    def wake(self) -> None:
-        """Look for grants due now (the loop otherwise wakes when the next is due)."""
-        self._wake.set()
 
     async def _run(self) -> None:
         while True:
