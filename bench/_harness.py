@@ -15,8 +15,6 @@ import resource
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import AsyncIterator, Awaitable, Callable
@@ -42,18 +40,6 @@ BACKLOG = 1024  # the listen backlog `xero-syncd run` uses (daemon/ops/cli.py); 
 class Emulator(EmulatorProcess):
     """`python -m xero_emulator` in its own process (xero_emulator/harness.py), so its cost is not ours and it has
     its own event loop; plus the meters the benchmarks read."""
-
-    def clock_now(self) -> tuple[float, float]:
-        """(the emulator clock's time, the wall-clock time it was read at): an unauthenticated GET /connections is
-        answered 401 and logged with the emulator clock's time."""
-        before = time.time()
-        try:
-            urllib.request.urlopen(self.url + "/connections", timeout=10).close()
-        except urllib.error.HTTPError:
-            pass
-        after = time.time()
-        logged = [c for c in self.control("/_control/calls") if c["path"] == "/connections"]
-        return logged[-1]["time"], (before + after) / 2
 
     def cpu_seconds(self) -> float:
         """CPU time (user + system) the emulator process has used."""

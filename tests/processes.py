@@ -97,16 +97,8 @@ class DaemonProcess:
 
 
 def emulator_clock(emulator: EmulatorProcess, factor: float) -> tuple[float, float, float]:
-    """(factor, the emulator's clock time, the wall-clock time it was read at), for `DaemonProcess(clock=...)`: an
-    unauthenticated GET /connections is answered 401 and logged with the emulator clock's time."""
-    before = time.time()
-    try:
-        urllib.request.urlopen(emulator.url + "/connections", timeout=10).close()
-    except urllib.error.HTTPError:
-        pass
-    after = time.time()
-    logged = [c for c in emulator.control("/_control/calls") if c["path"] == "/connections"]
-    return factor, logged[-1]["time"], (before + after) / 2
+    """(factor, the emulator clock's time, the wall-clock time it was read at), for `DaemonProcess(clock=...)`."""
+    return (factor, *emulator.clock_now())
 
 
 def _parents() -> dict[int, int]:

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -74,6 +75,18 @@ class EmulatorProcess:
                                      headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(req, timeout=120) as resp:
             return json.loads(resp.read() or b"null")
+
+    def clock_now(self) -> tuple[float, float]:
+        """(the emulator clock's time, the wall-clock time it was read at): an unauthenticated GET /connections is
+        answered 401 and logged with the emulator clock's time."""
+        before = time.time()
+        try:
+            urllib.request.urlopen(self.url + "/connections", timeout=10).close()
+        except urllib.error.HTTPError:
+            pass
+        after = time.time()
+        logged = [c for c in self.control("/_control/calls") if c["path"] == "/connections"]
+        return logged[-1]["time"], (before + after) / 2
 
     def tenants(self) -> list[dict]:
         return self.control("/_control/tenants")

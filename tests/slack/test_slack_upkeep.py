@@ -28,6 +28,14 @@ async def disconnect_in_xero(daemon, emulator, tenant: str) -> None:
         assert resp.status == 200 and (await resp.json()) == {"disconnected": True}
 
 
+async def disable_then_disconnect_in_xero(daemon, emulator, slack, tenant: str) -> None:
+    """The org is disabled (no sync will notice anything), then disconnected in Xero; Slack's calls so far forgotten."""
+    await daemon.service.set_enabled(tenant, False)
+    await daemon.flush()
+    slack.calls.clear()
+    await disconnect_in_xero(daemon, emulator, tenant)
+
+
 async def connected(daemon, emulator, slack) -> list[str]:
     await daemon.connect(emulator)
     tenants = [t.tenant_id for t in emulator.state.tenants]
@@ -41,10 +49,7 @@ async def connected(daemon, emulator, slack) -> list[str]:
 async def test_an_org_disconnected_in_xero_while_disabled_is_marked_and_alerted_once_within_a_day(
         daemon, emulator, slack):
     gone, kept = await connected(daemon, emulator, slack)
-    await daemon.service.set_enabled(gone, False)
-    await daemon.flush()
-    slack.calls.clear()
-    await disconnect_in_xero(daemon, emulator, gone)
+    await disable_then_disconnect_in_xero(daemon, emulator, slack, gone)
 
     await days_later(daemon, 1)
     await daemon.flush()
@@ -100,10 +105,7 @@ async def test_the_checks_alert_reaches_each_channel_subscribed_to_auth_once(dae
     gone, _ = await connected(daemon, emulator, slack)
     await reply(daemon, slack, "subscribe all auth", channel="C_AUTH")
     await reply(daemon, slack, "subscribe all failures", channel="C_FAIL")
-    await daemon.service.set_enabled(gone, False)
-    await daemon.flush()
-    slack.calls.clear()
-    await disconnect_in_xero(daemon, emulator, gone)
+    await disable_then_disconnect_in_xero(daemon, emulator, slack, gone)
 
     await days_later(daemon, 2)
     await daemon.flush()
