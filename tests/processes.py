@@ -96,6 +96,14 @@ class DaemonProcess:
             return []
 
 
+async def start_all(daemons: list[DaemonProcess]) -> None:
+    """Start the processes together (each one's start-up overlapping the others'), then wait until each is healthy."""
+    for daemon in daemons:
+        daemon.start(wait=False)
+    for daemon in daemons:
+        await asyncio.to_thread(daemon.wait_healthy)
+
+
 def emulator_clock(emulator: EmulatorProcess, factor: float) -> tuple[float, float, float]:
     """(factor, the emulator clock's time, the wall-clock time it was read at), for `DaemonProcess(clock=...)`."""
     return (factor, *emulator.clock_now())

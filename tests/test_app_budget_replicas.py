@@ -14,7 +14,7 @@ import signal
 import asyncpg
 import pytest
 
-from tests.processes import DaemonProcess, emulator_clock
+from tests.processes import DaemonProcess, emulator_clock, start_all
 from tests.waiting import eventually
 from xero_emulator.harness import EmulatorProcess
 
@@ -42,10 +42,7 @@ async def test_three_replicas_share_the_app_budget_and_meet_no_429(postgres_url,
                for i in range(3)]
     db = await asyncpg.connect(postgres_url)
     try:
-        for daemon in daemons:
-            daemon.start(wait=False)
-        for daemon in daemons:
-            await asyncio.to_thread(daemon.wait_healthy)
+        await start_all(daemons)
         emulator.clear_calls()
         await asyncio.to_thread(daemons[0].connect)  # one consent reaches every org; all are due at once
         await eventually(lambda: _synced(db), "every org's first sync", timeout=180, every=0.2)

@@ -24,7 +24,7 @@ from slack_sdk.signature import SignatureVerifier
 from daemon.core.crypto import Secrets
 from storage.runs import ORPHANED
 from tests.fakes.slack import FakeSlack
-from tests.processes import SECRET, DaemonProcess
+from tests.processes import SECRET, DaemonProcess, start_all
 from tests.test_webhooks import payload as webhook_payload
 from tests.test_webhooks import sign as webhook_sign
 from tests.waiting import eventually
@@ -56,10 +56,7 @@ async def replicas(postgres_url: str, tmp_path, n: int, orgs: int, **extra: str)
         daemon.env["PUBLIC_URL"] = daemons[0].url
     db = await asyncpg.connect(postgres_url)
     try:
-        for daemon in daemons:
-            daemon.start(wait=False)
-        for daemon in daemons:
-            await asyncio.to_thread(daemon.wait_healthy)
+        await start_all(daemons)
         yield emulator, slack, daemons, db
     finally:
         for daemon in daemons:
