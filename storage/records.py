@@ -53,8 +53,8 @@ _PG_RETURNING = " RETURNING seq, (xmax = 0) AS inserted"  # seq: which row of th
 _BUMP = ("INSERT INTO record_seqs (tenant_id, entity, last_seq) VALUES (?, ?, ?)"
          " ON CONFLICT (tenant_id, entity) DO UPDATE SET last_seq = record_seqs.last_seq + excluded.last_seq")
 _LAST_SEQ = "SELECT last_seq FROM record_seqs WHERE tenant_id = ? AND entity = ?"
-_STORED = "SELECT uid, tid FROM record_rows WHERE set_id = ? AND {key} IN ({marks})"
-_CHANGED = "SELECT uid, tid FROM record_rows WHERE set_id = ? AND seq > ? AND seq <= ?"
+_SQLITE_RETURNING = " RETURNING seq, rowid"
+_LAST_ROWID = "SELECT max(rowid) FROM record_rows"
 
 # Unpaged entities are read whole: what is not in the answer any more vanished from Xero (Items are hard-deleted).
 _HELD = "SELECT uid, tid FROM record_rows WHERE set_id = ? AND deleted = 0"
@@ -64,11 +64,11 @@ _VANISH = ("UPDATE record_rows SET status = 'DELETED', deleted = 1, synced_at = 
 _HOLD = "UPDATE record_sets SET held = held + ? WHERE id = ?"
 _COUNT_PAGE = (  # a run's progress: records changed and read, pages read of the pages Xero said there are
     "INSERT INTO run_entities (run_id, entity, changed, added, updated, deleted, pages, records, page_count)"
-    " VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT (run_id, entity) DO UPDATE SET changed = run_entities.changed + excluded.changed,"
     " added = run_entities.added + excluded.added, updated = run_entities.updated + excluded.updated,"
     " deleted = run_entities.deleted + excluded.deleted,"
-    " pages = run_entities.pages + 1, records = run_entities.records + excluded.records,"
+    " pages = run_entities.pages + excluded.pages, records = run_entities.records + excluded.records,"
     " page_count = COALESCE(excluded.page_count, run_entities.page_count)"
 )
 GONE = "DELETED"  # the status of a record Xero deleted (a record that vanished is given it too)
@@ -78,11 +78,6 @@ GONE = "DELETED"  # the status of a record Xero deleted (a record that vanished 
 def _upsert_rows(n: int, key: str) -> str:
     """UPSERT for `n` rows in one statement (rows are applied in order, exactly as n single-row upserts)."""
     return _INSERT + " VALUES " + ", ".join([_ROW] * n) + _UPSERT_TAIL.format(key=key)
-
-
-@lru_cache(maxsize=64)
-def _stored(n: int, key: str) -> str:
-    return _STORED.format(key=key, marks=", ".join(["?"] * n))
 
 
 class Row(NamedTuple):
@@ -138,15 +133,18 @@ class Records:
     async def store_page(
         self, tenant_id: str, entity: str, rows: list[Row], *, run_id: int, now: float,
         watermark_ms: int | None = None, resets: int = 0, seen_all: Iterable[str] | None = None,
-        page_count: int | None = None, last_number: int | None = None,
+        page_count: int | None = None, last_number: int | None = None, pages: int = 1,
     ) -> Changes:
-        """Upsert one page, number what it changed in the entity's change sequence, count it on the run, and (on
+        """Upsert one page (or `pages` pages read one after another: their rows in order), number what it changed in the entity's change sequence, count it on the run, and (on
         the entity's last page) set its watermark, the time the next sync reads it from, unless the org was reset
         since the run began (`resets`: how many times it had been then); move the entity's position to
         `last_number` (Journals: the last JournalNumber of this batch) under the same rule; mark records that
-        vanished as deleted: all in one transaction. Returns what the page added, updated and deleted."""
+        vanished as deleted: all in one transaction. Returns what the page added, updated and deleted. A record
+        that comes more than once is written as it comes last."""
         postgres = self._db.dialect == "postgres"
         key_of = self._key
+        read = len(rows)
+        rows = _last_wins(rows)
         keyed = [key_of(r.xero_id) for r in rows]
         seen = set(seen_all) if seen_all is not None else None
 
@@ -164,42 +162,32 @@ class Records:
             base = last - len(rows) - len(gone)
             kinds = [(column, [(seq, k, r) for seq, (k, r) in enumerate(zip(keyed, rows), base + 1)
                                if k[position] is not None]) for column, position in (("uid", 0), ("tid", 1))]
-            stored: set[str] = set()  # of the page's ids, those held before it
-            changed: set[str] = set()  # of the page's ids, those it inserted or changed
+            # Each upsert returns the rows it inserted or changed, by their number in the sequence, and whether
+            # it inserted them; a row not returned was held already and left as it was. PostgreSQL tells an insert
+            # by xmax = 0; SQLite by the rowid, which for a new row is past every rowid held before the page.
+            # (Asking first which ids are held cost a second lookup of every key: on SQLite a tenth of a first
+            # sync; on PostgreSQL it was planned as a scan of the set while its statistics still called it small,
+            # each page costing more than the last: 120 -> 660 ms a page over 200 pages.)
+            returned: list[tuple[int, bool]] = []
             if postgres:
-                # The whole page as arrays, one statement per kind of key, returning what it inserted or changed
-                # (xmax = 0: inserted). Asking first which ids are held, as on SQLite, was planned as a scan of
-                # the whole set while the table's statistics still called it small: each page cost more than the
-                # last (measured: 120 -> 660 ms a page over 200 pages).
                 for column, page in kinds:
                     if page:
-                        returned = yield Query((_PG_UPSERT + _UPSERT_TAIL.format(key=column) + _PG_RETURNING, (
+                        returned += (yield Query((_PG_UPSERT + _UPSERT_TAIL.format(key=column) + _PG_RETURNING, (
                             set_id, now, [k[0] for _, k, _ in page], [k[1] for _, k, _ in page],
                             [r.status for _, _, r in page], [r.updated_ms for _, _, r in page],
-                            [r.data for _, _, r in page], [seq for seq, _, _ in page])))
-                        for seq, inserted in returned:
-                            xero_id = rows[seq - base - 1].xero_id
-                            changed.add(xero_id)
-                            if not inserted:
-                                stored.add(xero_id)
-                stored |= {r.xero_id for r in rows} - changed  # not returned: held, and left as it was
-            else:
-                for column, page in kinds:
-                    keys = [k[0] if column == "uid" else k[1] for _, k, _ in page]
-                    for start in range(0, len(keys), ROWS_PER_STATEMENT):
-                        chunk = keys[start:start + ROWS_PER_STATEMENT]
-                        stored.update(_text(r[0], r[1]) for r in (yield Query((_stored(len(chunk), column),
-                                                                             (set_id, *chunk)))))
+                            [r.data for _, _, r in page], [seq for seq, _, _ in page]))))
+            elif rows:
+                before = (yield Query((_LAST_ROWID, ())))[0][0] or 0
                 for column, page in kinds:
                     for start in range(0, len(page), ROWS_PER_STATEMENT):
                         batch = page[start:start + ROWS_PER_STATEMENT]
                         params = [v for seq, k, r in batch
                                   for v in (set_id, k[0], k[1], r.status, r.updated_ms, r.data, now, seq)]
-                        yield _upsert_rows(len(batch), column), params
-                if rows:
-                    changed = {_text(r[0], r[1])
-                               for r in (yield Query((_CHANGED, (set_id, base, base + len(rows)))))}
-            new = len({r.xero_id for r in rows} - stored)
+                        returned += [(seq, rowid > before) for seq, rowid in
+                                     (yield Query((_upsert_rows(len(batch), column) + _SQLITE_RETURNING, params)))]
+            changed = {rows[seq - base - 1].xero_id: inserted for seq, inserted in returned}
+            stored = {r.xero_id for r in rows if not changed.get(r.xero_id, False)}  # held before the page
+            new = len(rows) - len(stored)
             if new:
                 yield _HOLD, (new, set_id)
             for i, xero_id in enumerate(gone, base + len(rows) + 1):
@@ -212,7 +200,7 @@ class Records:
                 deleted = sum(1 for xero_id, s in status.items() if xero_id in stored and s == GONE)
                 changes += Changes(added, len(changed) - added - deleted, deleted)
             yield _COUNT_PAGE, (run_id, entity, changes.total, changes.added, changes.updated, changes.deleted,
-                                len(rows), page_count)
+                                pages, read, page_count)
             if last_number is not None:
                 yield _POSITION_UNLESS_RESET, (tenant_id, entity, last_number, tenant_id, resets)
             if watermark_ms is not None:
@@ -323,6 +311,16 @@ _POSITION_UNLESS_RESET = (
 # When a record last changed, in ms: Xero's UpdatedDateUTC, or the time it was stored when it vanished or Xero's
 # date is not to be trusted (0).
 _CHANGED_MS = "(CASE WHEN deleted = 1 OR updated_ms = 0 THEN CAST(synced_at * 1000 AS BIGINT) ELSE updated_ms END)"
+
+
+def _last_wins(rows: list[Row]) -> list[Row]:
+    """The rows with each Xero id once, at its last place: pages are read oldest change first, so a record that
+    changed while the sync read it comes again further on, newer (and one statement may not write a row twice on
+    PostgreSQL)."""
+    if len({r.xero_id for r in rows}) == len(rows):
+        return rows
+    last = {r.xero_id: i for i, r in enumerate(rows)}
+    return [r for i, r in enumerate(rows) if last[r.xero_id] == i]
 
 
 def _uuid_bytes(xero_id: str) -> bytes:
