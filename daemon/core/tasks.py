@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any, Callable, Coroutine, TypeVar
+from typing import Any, Awaitable, Callable, Coroutine, TypeVar
 
 import structlog
 
@@ -59,6 +59,18 @@ class TaskGroup:
             self._joins[caller] = task
         try:
             return await (asyncio.shield(task) if shield else task)
+        finally:
+            if caller is not None:
+                self._joins.pop(caller, None)
+
+    async def waiting_on(self, task: asyncio.Task, awaitable: Awaitable[T]) -> T:
+        """`awaitable`'s result, the caller meanwhile counted as joined to `task` (what it waits for is fed by
+        `task`: a queue it fills), so `settled` sees the caller rest while `task` does."""
+        caller = asyncio.current_task()
+        if caller is not None:
+            self._joins[caller] = task
+        try:
+            return await awaitable
         finally:
             if caller is not None:
                 self._joins.pop(caller, None)
