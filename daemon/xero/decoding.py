@@ -3,7 +3,9 @@
 A 1,000-invoice page is ~1.5 MB of JSON: parsing it and encoding its rows for the store is ~20-40 ms of CPU
 that holds Python's GIL in long C calls. In a thread it still starves the event loop (Slack's acknowledgements
 waited for the GIL: bench/slack_load.py); in one worker process it runs beside the loop on the second core, and
-only the finished rows come back. One worker: pages are decoded one at a time across all syncs, as before.
+only the finished rows come back. The body goes there as Xero sent it, gzipped: inflating it is the worker's
+work too, and the pipe carries a fifth of the bytes (a first sync of a million invoices: 0.4 GB instead of
+2.2 GB, and the loop no longer inflates 2.2 GB). One worker: pages are decoded one at a time across all syncs, as before.
 
 The pool is created on first use and re-created if its process dies (the page is then retried as any transient
 failure). Like the default executor it is module-level: it serves any event loop, and an idle worker costs
@@ -13,11 +15,13 @@ nothing but its memory.
 from __future__ import annotations
 
 import asyncio
+import gzip
 import multiprocessing
 import os
 import sys
 import threading
 import time
+import zlib
 from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -27,15 +31,41 @@ import orjson
 
 from daemon.core.errors import XeroTransientError
 
-OFF_LOOP_BYTES = 256 * 1024  # smaller bodies are decoded on the event loop: sending them costs more than it saves
+OFF_LOOP_BYTES = 256 * 1024  # smaller bodies (inflated) are decoded on the event loop: sending them costs more than
+# it saves
 
 _pool: ProcessPoolExecutor | None = None
 _starting = threading.Lock()
 
 
-def decode(body: bytes, then: Callable[[Any], Any] | None) -> Any:
-    """Parse a JSON body and apply `then` to it (in the worker, or here for a small body)."""
-    payload = orjson.loads(body)
+class BrokenBody(ValueError):
+    """A body that cannot be inflated: a cut-off or corrupt gzip stream, or an encoding not asked for."""
+
+
+def inflate(body: bytes, encoding: str) -> bytes:
+    """The body as sent before its Content-Encoding (gzip: the one the client asks for; none)."""
+    encoding = encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return body
+    if encoding in ("gzip", "x-gzip"):
+        try:
+            return gzip.decompress(body)
+        except (OSError, EOFError, zlib.error) as err:  # BadGzipFile is an OSError
+            raise BrokenBody(f"a broken gzip stream: {type(err).__name__}") from None
+    raise BrokenBody(f"an encoding not asked for: {encoding[:40]!r}")
+
+
+def inflated_size(body: bytes, encoding: str) -> int:
+    """How large the body is once inflated: a gzip stream ends with its size (mod 4 GiB; one member is what
+    servers send), which is read here without inflating."""
+    if encoding.strip().lower() in ("gzip", "x-gzip") and len(body) >= 18:
+        return max(len(body), int.from_bytes(body[-4:], "little"))
+    return len(body)
+
+
+def decode(body: bytes, then: Callable[[Any], Any] | None, encoding: str = "") -> Any:
+    """Inflate and parse a JSON body and apply `then` to it (in the worker, or here for a small body)."""
+    payload = orjson.loads(inflate(body, encoding))
     return then(payload) if then is not None else payload
 
 
@@ -91,13 +121,13 @@ def _main_not_imported():
                 setattr(main, name, value)
 
 
-async def decode_off_loop(body: bytes, then: Callable[[Any], Any] | None) -> Any:
+async def decode_off_loop(body: bytes, then: Callable[[Any], Any] | None, encoding: str = "") -> Any:
     """`decode` in the worker process (`then` must be a module-level function or a partial of one)."""
     global _pool
     # Starting the worker (and the forkserver) blocks for tens of milliseconds: not on the event loop
     pool = _pool or await asyncio.to_thread(_start)
     try:
-        return await asyncio.get_running_loop().run_in_executor(pool, decode, body, then)
+        return await asyncio.get_running_loop().run_in_executor(pool, decode, body, then, encoding)
     except BrokenProcessPool:
         _pool = None
         raise XeroTransientError("the page decoder process stopped; the page will be fetched again") from None
