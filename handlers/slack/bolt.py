@@ -15,6 +15,7 @@ import re
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient, WebhookResponse
 
 from daemon.slack.blocks import CANCEL_DELETE_ACTION, DELETE_ACTION, ENABLE_ACTION, RETRY_ACTION, SYNC_ACTION
 from daemon.slack.wording.home import HOME_ACTIONS, RESET_MODAL
@@ -33,8 +34,29 @@ def build_bolt(client: AsyncWebClient, signing_secret: str | None, make_ctx) -> 
     bolt = AsyncApp(name="xero-syncd", signing_secret=signing_secret or "",
                     logger=_bolt_logger(), client=client, authorize=authorize,
                     request_verification_enabled=False)  # the door checks every signature, first
-    _register(bolt, make_ctx)
+    _register(bolt, make_ctx, client)
     return bolt
+
+
+class Respond:
+    """Bolt's `respond()` (the reply to a command or a button, posted to its response_url), on the Web API
+    client's session: Bolt's own opens a session, and so a connection, for every reply. A burst of 200 `/xero
+    status` replied through 200 new sessions (bench/slack_load.py)."""
+
+    def __init__(self, response_url: str, client: AsyncWebClient) -> None:
+        self.response_url = response_url
+        self._client = client
+
+    async def __call__(self, **message) -> WebhookResponse:
+        session = self._client.session  # set while the app runs (daemon/app.py); without one, a session per reply
+        webhook = AsyncWebhookClient(url=self.response_url, session=session, timeout=self._client.timeout)
+        return await webhook.send_dict({key: value for key, value in message.items() if value is not None})
+
+
+def _respond(respond, client: AsyncWebClient) -> Respond | None:
+    """The request's `respond` on the client's session (None where the request has no allowed response_url)."""
+    url = getattr(respond, "response_url", None)
+    return Respond(url, client) if url else None
 
 
 def _bolt_logger() -> logging.Logger:
@@ -48,7 +70,7 @@ def _bolt_logger() -> logging.Logger:
     return logger
 
 
-def _register(bolt: AsyncApp, make_ctx) -> None:
+def _register(bolt: AsyncApp, make_ctx, client: AsyncWebClient) -> None:
     # The acknowledgement is sent from listener middleware, before bolt starts the listener. Bolt (with
     # process_before_response=False, as HTTP needs) runs the listener as a task and then polls every 10 ms for its
     # ack(); acked already, it answers Slack at once (bench/slack_load.py: ack() to response sent went from a median
@@ -58,7 +80,8 @@ def _register(bolt: AsyncApp, make_ctx) -> None:
         ctx = make_ctx(command.get("user_id", ""), command.get("channel_id") or "")
         chosen = await commands.acknowledge(ctx, command, ack)
         if chosen is not None:
-            ctx.tasks.start(commands.handle(ctx, chosen, respond), name=f"slack:{chosen.command.name}")
+            ctx.tasks.start(commands.handle(ctx, chosen, _respond(respond, client)),
+                            name=f"slack:{chosen.command.name}")
         await next()
 
     @bolt.command(COMMAND, middleware=[ack_first])
@@ -69,7 +92,7 @@ def _register(bolt: AsyncApp, make_ctx) -> None:
         async def on_action(ack, body, action, respond) -> None:
             await ack()
             ctx = make_ctx((body.get("user") or {}).get("id", ""))
-            ctx.tasks.start(handler(ctx, action, respond), name=f"slack:{action.get('action_id')}")
+            ctx.tasks.start(handler(ctx, action, _respond(respond, client)), name=f"slack:{action.get('action_id')}")
         return on_action
 
     bolt.action(RETRY_ACTION)(listener(actions.retry))

@@ -30,6 +30,7 @@ class Call:
     tag: str | None = None  # the response_url's tag
     ok: bool = True
     ts: str | None = None  # what Slack answered for a post
+    peer: tuple | None = None  # the connection a response_url post came on (the daemon's address and port)
 
     @property
     def text(self) -> str:
@@ -271,7 +272,8 @@ class FakeSlack:
         return ws
 
     async def _response(self, request: web.Request) -> web.Response:
-        call = Call("response", await _body(request), self._now(), tag=request.match_info["tag"])
+        call = Call("response", await _body(request), self._now(), tag=request.match_info["tag"],
+                    peer=request.transport.get_extra_info("peername") if request.transport else None)
         self._record(call, self.calls)
         return web.Response(text="ok")
 
