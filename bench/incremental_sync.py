@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
+import re
 import sys
 import time
 from pathlib import Path
@@ -47,18 +48,29 @@ async def invoice_ids(app, tenant: str, every: int) -> list[str]:
     return ids[::every]
 
 
-async def edit(emu: h.Emulator, tenant: str, ids: list[str], batch: int) -> float:
-    """Edit each invoice's Reference through the control API, `batch` requests in flight; seconds taken."""
+async def edit(emu: h.Emulator, tenant: str, ids: list[str], batch: int) -> tuple[float, float]:
+    """Edit each invoice's Reference through the control API, `batch` requests in flight: (seconds taken, the
+    latest UpdatedDateUTC the edits were given, in seconds). The emulator gives each change of an entity a later
+    millisecond than the last, as Xero's ordering by UpdatedDateUTC needs: thousands of edits in a few seconds
+    are dated up to several seconds ahead of the clock."""
     began = time.perf_counter()
     gate = asyncio.Semaphore(batch)
+    latest = 0
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=batch)) as session:
         async def one(i: int, invoice: str) -> None:
+            nonlocal latest
             async with gate, session.post(f"{emu.url}/_control/records/{tenant}/Invoices/{invoice}",
                                           json={"action": "update", "changes": {"Reference": f"bench edit {i}"}}) as r:
                 if r.status != 200:
                     raise RuntimeError(f"control API refused an edit: {r.status} {await r.text()}")
+                latest = max(latest, _ms((await r.json())["UpdatedDateUTC"]))
         await asyncio.gather(*(one(i, x) for i, x in enumerate(ids)))
-    return time.perf_counter() - began
+    return time.perf_counter() - began, latest / 1000
+
+
+def _ms(xero_date: str) -> int:
+    """/Date(1700000000000+0000)/ -> 1700000000000"""
+    return int(re.match(r"/Date\((-?\d+)", xero_date).group(1))
 
 
 async def timed_sync(app, emu: h.Emulator, tenant: str) -> dict:
@@ -86,13 +98,12 @@ async def run(emu: h.Emulator, args: argparse.Namespace) -> dict:
         setup = time.perf_counter() - began
         entities = app[SETTINGS].sync_entities
         ids = await invoice_ids(app, tenant, max(1, round(1 / args.changed)))
-        edit_seconds = await edit(emu, tenant, ids, args.batch)
-        edited_at = time.monotonic()
+        edit_seconds, latest_edit = await edit(emu, tenant, ids, args.batch)
         some = await timed_sync(app, emu, tenant)
-        # A sync reads from its predecessor's start minus SYNC_OVERLAP (OVERLAP here): edits made within it are
-        # read again by the next sync. Once it has passed since the edits, one more sync moves the watermark past
-        # them; the sync after that is the one with nothing changed.
-        await asyncio.sleep(max(0.0, OVERLAP - (time.monotonic() - edited_at)) + 1)
+        # A sync reads from its predecessor's start minus SYNC_OVERLAP (OVERLAP here): edits dated within it are
+        # read again by the next sync. Once it has passed since the latest edit's date, one more sync moves the
+        # watermark past them all; the sync after that is the one with nothing changed.
+        await asyncio.sleep(max(0.0, latest_edit + OVERLAP + 1 - time.time()))
         settle = await timed_sync(app, emu, tenant)
         none = await timed_sync(app, emu, tenant)
     # An incremental read asks from the watermark minus a 10 s overlap, so it also re-reads the record(s) at the
