@@ -12,10 +12,12 @@ from __future__ import annotations
 import logging
 import re
 
+import aiohttp
+import orjson
+
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.web.async_client import AsyncWebClient
-from slack_sdk.webhook.async_client import AsyncWebhookClient, WebhookResponse
 
 from daemon.slack.blocks import CANCEL_DELETE_ACTION, DELETE_ACTION, ENABLE_ACTION, RETRY_ACTION, SYNC_ACTION
 from daemon.slack.wording.home import HOME_ACTIONS, RESET_MODAL
@@ -40,17 +42,34 @@ def build_bolt(client: AsyncWebClient, signing_secret: str | None, make_ctx) -> 
 
 class Respond:
     """Bolt's `respond()` (the reply to a command or a button, posted to its response_url), on the Web API
-    client's session: Bolt's own opens a session, and so a connection, for every reply. A burst of 200 `/xero
-    status` replied through 200 new sessions (bench/slack_load.py)."""
+    client's session. Bolt's own opens a session, and so a connection, for every reply, and slack_sdk's webhook
+    client reads the proxy settings from the environment for each: a burst of 200 `/xero status` spent a third of
+    its loop time there (bench/slack_load.py under py-spy). A connection that Slack closed while it idled in the
+    pool is tried once more on a new one, as slack_sdk's default retry handler did."""
 
     def __init__(self, response_url: str, client: AsyncWebClient) -> None:
         self.response_url = response_url
         self._client = client
 
-    async def __call__(self, **message) -> WebhookResponse:
-        session = self._client.session  # set while the app runs (daemon/app.py); without one, a session per reply
-        webhook = AsyncWebhookClient(url=self.response_url, session=session, timeout=self._client.timeout)
-        return await webhook.send_dict({key: value for key, value in message.items() if value is not None})
+    async def __call__(self, **message) -> int:
+        body = orjson.dumps({key: value for key, value in message.items() if value is not None})
+        session = self._client.session  # set while the app runs (daemon/app.py)
+        if session is None or session.closed:
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self._client.timeout)) as own:
+                return await self._post(own, body)
+        try:
+            return await self._post(session, body)
+        except aiohttp.ServerDisconnectedError:
+            return await self._post(session, body)
+
+    async def _post(self, session: aiohttp.ClientSession, body: bytes) -> int:
+        async with session.post(self.response_url, data=body, headers=_JSON) as resp:
+            await resp.read()
+            resp.raise_for_status()  # logged by the caller without the URL (a credential)
+            return resp.status
+
+
+_JSON = {"Content-Type": "application/json; charset=utf-8"}
 
 
 def _respond(respond, client: AsyncWebClient) -> Respond | None:
