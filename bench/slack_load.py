@@ -61,15 +61,21 @@ async def fire(url: str, n: int) -> dict:
     everyone = asyncio.Event()
 
     async def respond(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:  # the response_url
-        head = await reader.readuntil(b"\r\n\r\n")
-        arrived.setdefault(head.split(b" ", 2)[1].rsplit(b"/", 1)[1].decode(), time.perf_counter())
-        length = re.search(rb"(?i)content-length: *(\d+)", head)
-        await reader.readexactly(int(length.group(1)) if length else 0)
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
-        await writer.drain()
-        writer.close()
-        if len(arrived) >= n:
-            everyone.set()
+        """Slack's response_url endpoint: HTTP/1.1, connections kept alive for the next post (as Slack's are)."""
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                arrived.setdefault(head.split(b" ", 2)[1].rsplit(b"/", 1)[1].decode(), time.perf_counter())
+                length = re.search(rb"(?i)content-length: *(\d+)", head)
+                await reader.readexactly(int(length.group(1)) if length else 0)
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                await writer.drain()
+                if len(arrived) >= n:
+                    everyone.set()
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):  # closed, or the burst ended
+            pass
+        finally:
+            writer.close()
 
     server = await asyncio.start_server(respond, "127.0.0.1", 0, backlog=h.BACKLOG)
     reply_base = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/respond/"
