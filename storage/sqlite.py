@@ -30,10 +30,11 @@ PRAGMAS = ("PRAGMA page_size=16384", "PRAGMA journal_mode=WAL", "PRAGMA foreign_
 # 8,192 pages (128 MB) meanwhile: a page's random keys dirty hundreds of index pages, so with SQLite's 1,000 it
 # checkpointed (and synced) after nearly every page, writing the same index pages again each time.
 WRITER = ("PRAGMA cache_size=-49152", "PRAGMA wal_autocheckpoint=8192")
-# A third connection copies the WAL into the database (PASSIVE: beside the writer, never blocking it) after every
-# write that finds it idle, so the copying runs on another core instead of inside the writer's commits: in a
-# first sync of a million invoices it was a fifth of the writer's time (bench/full_sync.py under py-spy). The
-# WAL file is cut back to 64 MB after it grew past.
+# A third connection copies the WAL into the database (PASSIVE: beside the writer, never blocking it) after each
+# write of records (`write`) that finds it idle, so the copying runs on another core instead of inside the
+# writer's commits: in a first sync of a million invoices it was a fifth of the writer's time (bench/full_sync.py
+# under py-spy). The small transactions between syncs (leases, runs, replies) leave their frames for the next
+# one, or for the writer's fallback. The WAL file is cut back to 64 MB after it grew past.
 CHECKPOINTER = ("PRAGMA wal_autocheckpoint=0", "PRAGMA cache_size=-1024")
 WAL_SIZE_LIMIT = "PRAGMA journal_size_limit=67108864"
 
@@ -78,7 +79,7 @@ class SqliteDatabase:
         self._checkpointer = self._reader = self._writer = None
 
     def _checkpoint(self) -> None:
-        """After a write: copy the WAL into the database on the checkpointer, unless it is doing so already."""
+        """After a write of records: copy the WAL into the database on the checkpointer, unless it is at it."""
         if self._checkpointer is None or (self._checkpointing is not None and not self._checkpointing.done()):
             return
         self._checkpointing = asyncio.get_running_loop().create_task(self._copy_wal(self._checkpointer))
@@ -109,7 +110,6 @@ class SqliteDatabase:
             except sqlite3.Error:
                 await asyncio.shield(_rollback(writer))
                 raise
-        self._checkpoint()
 
     async def write(self, plan: Plan[T]) -> T:
         """Run a write plan on the writer's thread inside one write transaction (rolled back if it raises).

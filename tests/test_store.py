@@ -3,6 +3,8 @@
 import asyncio
 import json
 import os
+import sqlite3
+from contextlib import closing
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -206,6 +208,23 @@ async def test_a_write_cancelled_at_any_moment_leaves_the_connection_usable(stor
         await asyncio.gather(task, return_exceptions=True)
         await write("after")  # raises "cannot start a transaction within a transaction" if one was left open
         assert (await store.orgs.get("t1")).name == "name after"
+
+
+async def test_sqlite_copies_its_wal_into_the_database_after_a_write_of_records(tmp_path):
+    """The checkpointer (storage/sqlite.py) copies what a page wrote into the database file while the store stays
+    open: a copy of the file alone, without its WAL, holds the records."""
+    store = await Store.open(tmp_path / "xero.db", Secrets(["k"]))
+    try:
+        await _org(store)
+        run = await store.runs.start("t1", "manual", 1.0)
+        rows = [Row(f"{i:08d}-0000-4000-8000-000000000000", "DRAFT", 1000, "{}") for i in range(50)]
+        await store.records.store_page("t1", "Invoices", rows, run_id=run, now=1.0)
+        await store.db._checkpointing  # the checkpoint the write started
+        (tmp_path / "copy.db").write_bytes((tmp_path / "xero.db").read_bytes())
+        with closing(sqlite3.connect(tmp_path / "copy.db")) as copy:
+            assert copy.execute("SELECT COUNT(*) FROM record_rows").fetchone()[0] == 50
+    finally:
+        await store.close()
 
 
 async def test_the_database_its_wal_and_the_key_are_private_whatever_the_umask(tmp_path):
