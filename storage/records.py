@@ -135,12 +135,13 @@ class Records:
         watermark_ms: int | None = None, resets: int = 0, seen_all: Iterable[str] | None = None,
         page_count: int | None = None, last_number: int | None = None, pages: int = 1,
     ) -> Changes:
-        """Upsert one page (or `pages` pages read one after another: their rows in order), number what it changed in the entity's change sequence, count it on the run, and (on
-        the entity's last page) set its watermark, the time the next sync reads it from, unless the org was reset
-        since the run began (`resets`: how many times it had been then); move the entity's position to
-        `last_number` (Journals: the last JournalNumber of this batch) under the same rule; mark records that
-        vanished as deleted: all in one transaction. Returns what the page added, updated and deleted. A record
-        that comes more than once is written as it comes last."""
+        """Upsert one page (or `pages` pages read one after another: their rows in order), number what it changed in
+        the entity's change sequence, count it on the run, and (on the entity's last page) set its watermark,
+        the time the next sync reads it from, unless the org was reset since the run began (`resets`: how
+        many times it had been then); move the entity's position to `last_number` (Journals: the last
+        JournalNumber of this batch) under the same rule; mark records that vanished as deleted: all in one
+        transaction. Returns what the page added, updated and deleted. A record that comes more than once is
+        written as it comes last."""
         postgres = self._db.dialect == "postgres"
         key_of = self._key
         read = len(rows)

@@ -2,16 +2,16 @@
 `daemon/sync/runs.py`'s). What each entity needs (paging, parameters, the date a change moves, its scope) is its
 row in `daemon/core/entities.py`.
 
-Paged entities are read with `If-Modified-Since` from their watermark: the time the next sync reads that entity
-from, set when an entity's last page is stored to the run's start minus SYNC_OVERLAP (so it never depends on the
-dates in the records, nor passes our clock). `pageSize=1000` (Quotes: no pageSize, pages of 100), oldest change
-first, until `pagination.pageCount` (or, when Xero leaves pagination out, until a page that is not full), read
-ahead of the writes; a write takes the pages read since the last one began (one when the store keeps up, up to
-READ_AHEAD when it falls behind), in one transaction; the watermark rides on the transaction of the entity's last
-page, unless the org was reset after the run started. Journals are read by `offset`, 100 a call after the last JournalNumber stored, until a
-batch is short: that position moves in the transaction of each batch (a run cut short resumes after the last
-batch stored), with `If-Modified-Since` from the watermark as for paged entities. Unpaged entities are read whole,
-and records that vanished from them are marked deleted.
+Paged entities are read with `If-Modified-Since` from their watermark: the time the next sync reads that entity from,
+set when an entity's last page is stored to the run's start minus SYNC_OVERLAP (so it never depends on the dates in
+the records, nor passes our clock). `pageSize=1000` (Quotes: no pageSize, pages of 100), oldest change first, until
+`pagination.pageCount` (or, when Xero leaves pagination out, until a page that is not full), read ahead of the
+writes; a write takes the pages read since the last one began (one when the store keeps up, up to READ_AHEAD when it
+falls behind), in one transaction; the watermark rides on the transaction of the entity's last page, unless the org
+was reset after the run started. Journals are read by `offset`, 100 a call after the last JournalNumber stored, until
+a batch is short: that position moves in the transaction of each batch (a run cut short resumes after the last batch
+stored), with `If-Modified-Since` from the watermark as for paged entities. Unpaged entities are read whole, and
+records that vanished from them are marked deleted.
 
 An entity whose scope the org's grant lacks is skipped, with a note in the run; the others are read. An answer
 without the entity's list is malformed: that entity fails with the reason, the others carry on, and the run fails
@@ -43,9 +43,10 @@ from storage.records import Changes, Row
 
 log = structlog.get_logger(__name__)
 
-# Pages read ahead of the writer at most, and so the most one transaction takes: 4 pages of 1,000 records, about
-# 6 MB of decoded rows. Replaying a million invoices' upserts on SQLite: 30,100 rows/s a page a transaction,
-# ~38,000 four pages a transaction (bench/scaling.py measures the whole sync).
+# Pages read ahead of the writer at most, and so the most one transaction takes: 4 pages of 1,000 records (~6 MB
+# of decoded rows waiting, as many again being written). Replaying a million invoices' upserts on SQLite: 30,100
+# rows/s a page a transaction, 32,900-34,500 four (bench/scaling.py measures the whole sync). Eight reached the
+# memory target (200 MB with the decoder) for little more.
 READ_AHEAD = 4
 DATE_TOLERANCE = 300.0  # seconds a record's UpdatedDateUTC may lie beyond Xero's time and still be trusted
 

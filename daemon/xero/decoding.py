@@ -1,11 +1,11 @@
 """Decoding large Xero pages in a separate process.
 
-A 1,000-invoice page is ~1.5 MB of JSON: parsing it and encoding its rows for the store is ~20-40 ms of CPU
-that holds Python's GIL in long C calls. In a thread it still starves the event loop (Slack's acknowledgements
-waited for the GIL: bench/slack_load.py); in one worker process it runs beside the loop on the second core, and
-only the finished rows come back. The body goes there as Xero sent it, gzipped: inflating it is the worker's
-work too, and the pipe carries a fifth of the bytes (a first sync of a million invoices: 0.4 GB instead of
-2.2 GB, and the loop no longer inflates 2.2 GB). One worker: pages are decoded one at a time across all syncs, as before.
+A 1,000-invoice page is ~1.5 MB of JSON: parsing it and encoding its rows for the store is ~20-40 ms of CPU that
+holds Python's GIL in long C calls. In a thread it still starves the event loop (Slack's acknowledgements waited for
+the GIL: bench/slack_load.py); in one worker process it runs beside the loop on the second core, and only the
+finished rows come back. The body goes there as Xero sent it, gzipped: inflating it is the worker's work too, and the
+pipe carries a fifth of the bytes (a first sync of a million invoices: 0.4 GB instead of 2.2 GB, and the loop no
+longer inflates 2.2 GB). One worker: pages are decoded one at a time across all syncs, as before.
 
 The pool is created on first use and re-created if its process dies (the page is then retried as any transient
 failure). Like the default executor it is module-level: it serves any event loop, and an idle worker costs
