@@ -191,20 +191,16 @@ class Records:
                                   for v in (set_id, k[0], k[1], r.status, r.updated_ms, r.data, now, seq)]
                         returned += [(seq, rowid > before) for seq, rowid in
                                      (yield Query((_upsert_rows(len(batch), column) + _SQLITE_RETURNING, params)))]
-            changed = {rows[seq - base - 1].xero_id: inserted for seq, inserted in returned}
-            stored = {r.xero_id for r in rows if not changed.get(r.xero_id, False)}  # held before the page
-            new = len(rows) - len(stored)
-            if new:
-                yield _HOLD, (new, set_id)
+            changed = {rows[seq - base - 1].xero_id: inserted for seq, inserted in returned}  # id -> inserted
+            added = sum(changed.values())  # new to the set: what it now holds more
+            if added:
+                yield _HOLD, (added, set_id)
             for i, xero_id in enumerate(gone, base + len(rows) + 1):
                 uid, tid = key_of(xero_id)
                 yield _VANISH.format(key="uid" if uid is not None else "tid"), (now, i, set_id, uid if tid is None else tid)
-            changes = Changes(deleted=len(gone))
-            if rows:
-                status = {r.xero_id: r.status for r in rows if r.xero_id in changed}
-                added = sum(1 for xero_id in changed if xero_id not in stored)
-                deleted = sum(1 for xero_id, s in status.items() if xero_id in stored and s == GONE)
-                changes += Changes(added, len(changed) - added - deleted, deleted)
+            # a record held before the page, changed by it to DELETED, was deleted; others changed were updated
+            deleted = sum(1 for r in rows if changed.get(r.xero_id) is False and r.status == GONE)
+            changes = Changes(added, len(changed) - added - deleted, deleted + len(gone))
             yield _COUNT_PAGE, (run_id, entity, changes.total, changes.added, changes.updated, changes.deleted,
                                 pages, read, page_count)
             if last_number is not None:

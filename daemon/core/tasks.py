@@ -54,14 +54,7 @@ class TaskGroup:
     async def join(self, task: asyncio.Task[T], *, shield: bool = True) -> T:
         """`task`'s result. Shielded (the default), cancelling the caller stops its wait, not the task; unshielded,
         it cancels the task too, as awaiting a task does."""
-        caller = asyncio.current_task()
-        if caller is not None:
-            self._joins[caller] = task
-        try:
-            return await (asyncio.shield(task) if shield else task)
-        finally:
-            if caller is not None:
-                self._joins.pop(caller, None)
+        return await self.waiting_on(task, asyncio.shield(task) if shield else task)
 
     async def waiting_on(self, task: asyncio.Task, awaitable: Awaitable[T]) -> T:
         """`awaitable`'s result, the caller meanwhile counted as joined to `task` (what it waits for is fed by
