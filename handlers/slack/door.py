@@ -76,10 +76,7 @@ ARRIVALS = web.AppKey("slack_arrivals", Arrivals)
 
 
 async def events(request: web.Request) -> web.Response:
-    arrivals = request.app.get(ARRIVALS)
-    if arrivals is None:
-        return await _events(request)
-    with arrivals.arriving():
+    with request.app[ARRIVALS].arriving():
         return await _events(request)
 
 
