@@ -23,6 +23,7 @@ import aiohttp
 from aiohttp import web
 
 from daemon.app import create_app
+from daemon.core import heap
 from daemon.core import logs
 from daemon.core.entities import ENTITIES, PAGE_SIZE
 from daemon.core.keys import SERVICE, STORE
@@ -124,6 +125,7 @@ async def _served(emulator: Emulator, data: Path, url: str, extra: dict, backlog
                   create_kwargs: dict) -> AsyncIterator[web.Application]:
     port = free_port()
     app = create_app(settings_for(emulator.url, data, port, url, **extra), **create_kwargs)
+    app.on_startup.append(heap.settle)  # as `xero-syncd run` does
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port, backlog=backlog).start()

@@ -20,7 +20,7 @@ from pathlib import Path
 import structlog
 from aiohttp import web
 
-from daemon.core import logs
+from daemon.core import heap, logs
 from daemon.core.errors import SettingsError
 from daemon.core.settings import VARIABLES, Settings, load, read_dotenv
 
@@ -140,8 +140,9 @@ def _run() -> int:
     _warn_open_admin(settings)
     log.info("daemon.starting", host=settings.host, port=settings.port, public_url=settings.public_url)
     # backlog: a burst of slash commands must not wait in the kernel for a second (aiohttp defaults to 128)
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None, access_log=None,
-                backlog=1024)
+    app = create_app(settings)
+    app.on_startup.append(heap.settle)  # after every part has started: daemon/core/heap.py
+    web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None, backlog=1024)
     return 0
 
 
