@@ -3,9 +3,13 @@ process at a time syncs each of them."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, fields
+from typing import Awaitable, Callable, Generic, TypeVar
 
 from storage.db import Database, Tx
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -65,8 +69,14 @@ class Orgs:
     def __init__(self, db: Database, owner: str) -> None:
         self._db = db
         self._owner = owner  # this process's name on the leases it takes
+        self._listed = SharedRead(self._list)
 
     async def list(self) -> list[Org]:
+        """Every org, by name. Callers at the same moment share one read (a burst of slash commands each naming
+        an org: bench/slack_load.py), each still getting a read that began after it asked."""
+        return list(await self._listed())
+
+    async def _list(self) -> list[Org]:
         rows = await self._db.fetchall(f"SELECT {_COLUMNS} FROM orgs ORDER BY lower(name), tenant_id")
         return [_org(row) for row in rows]
 
@@ -182,3 +192,37 @@ class Orgs:
     async def delete(self, tx: Tx, tenant_id: str) -> None:
         """Remove an org and (by cascade) its records, watermarks and runs."""
         await tx.execute("DELETE FROM orgs WHERE tenant_id = ?", (tenant_id,))
+
+
+class SharedRead(Generic[T]):
+    """A read that callers at the same moment share. A call while no read runs starts one; a call while one runs
+    waits for the next, which starts when that one ends and serves every call made meanwhile: so each caller gets
+    the result of a read begun after it asked (it sees whatever was committed before it asked), and a burst of N
+    callers costs two or three reads instead of N. A caller cancelled leaves the read running for the others."""
+
+    def __init__(self, read: Callable[[], Awaitable[T]]) -> None:
+        self._read = read
+        self._running: asyncio.Future[T] | None = None
+        self._next: asyncio.Future[T] | None = None
+
+    async def __call__(self) -> T:
+        running = self._running
+        if running is None or running.done():
+            self._running = running = _started(self._read())
+        elif self._next is None:
+            self._next = _started(self._after(running))
+            running = self._next
+        else:
+            running = self._next
+        return await asyncio.shield(running)
+
+    async def _after(self, before: asyncio.Future[T]) -> T:
+        await asyncio.wait([before])  # however it ended
+        self._running, self._next = asyncio.current_task(), None  # type: ignore[assignment]
+        return await self._read()
+
+
+def _started(read: Awaitable[T]) -> asyncio.Future[T]:
+    task = asyncio.ensure_future(read)
+    task.add_done_callback(lambda t: t.cancelled() or t.exception())  # its error is its callers' (if any is left)
+    return task

@@ -174,6 +174,80 @@ async def test_status_counts_are_the_records_held_whatever_the_pages(store, data
     assert await store.records.counts(tenant) == await _counted(database_url, tenant)
 
 
+async def test_orgs_listed_together_share_reads(store, monkeypatch):
+    await _org(store, "t1")
+    reads = []
+    fetchall = store.db.fetchall
+
+    async def counted(sql, *args, **kwargs):
+        if "FROM orgs ORDER BY" in sql:
+            reads.append(sql)
+        return await fetchall(sql, *args, **kwargs)
+
+    monkeypatch.setattr(store.db, "fetchall", counted)
+    first = asyncio.ensure_future(store.orgs.list())
+    await _org(store, "t2")
+    listed = await asyncio.gather(*(store.orgs.list() for _ in range(50)))
+    assert [org.tenant_id for org in await first] in (["t1"], ["t1", "t2"])  # its read ran before or after
+    assert all([org.tenant_id for org in one] == ["t1", "t2"] for one in listed)  # asked after the commit
+    # 51 callers, at most three reads: the first; one the first of the fifty starts if that one was over by then;
+    # one for every caller that came while a read ran
+    assert len(reads) <= 3
+    listed[0].clear()  # each caller has a list of its own
+    assert len(listed[1]) == 2
+
+
+async def test_a_shared_read_serves_a_caller_only_what_began_after_it_asked():
+    from storage.orgs import SharedRead
+
+    gates: list[asyncio.Event] = []
+    state = {"committed": 0}
+
+    async def read():
+        seen = state["committed"]  # what a read sees is what was committed when it began
+        gates.append(asyncio.Event())
+        await gates[-1].wait()
+        return seen
+
+    shared = SharedRead(read)
+    early = asyncio.ensure_future(shared())
+    while not gates:  # the first read has begun
+        await asyncio.sleep(0)
+    state["committed"] = 1  # a write lands while the first read runs
+    late = [asyncio.ensure_future(shared()) for _ in range(20)]
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert len(gates) == 1  # the late callers wait for the next read, not start their own
+    gates[0].set()
+    assert await early == 0
+    while len(gates) < 2:
+        await asyncio.sleep(0)
+    gates[1].set()
+    assert await asyncio.gather(*late) == [1] * 20
+    assert len(gates) == 2
+
+
+async def test_a_caller_cancelled_leaves_a_shared_read_to_the_others_and_a_failed_read_is_not_kept(store, monkeypatch):
+    await _org(store, "t1")
+    fetchall = store.db.fetchall
+    failing = [True]
+
+    async def flaky(sql, *args, **kwargs):
+        if failing and "FROM orgs ORDER BY" in sql:
+            failing.clear()
+            raise ConnectionError("the database went away")
+        return await fetchall(sql, *args, **kwargs)
+
+    monkeypatch.setattr(store.db, "fetchall", flaky)
+    with pytest.raises(ConnectionError):
+        await store.orgs.list()
+    cancelled, kept = asyncio.ensure_future(store.orgs.list()), asyncio.ensure_future(store.orgs.list())
+    await asyncio.sleep(0)
+    cancelled.cancel()
+    assert [org.tenant_id for org in await kept] == ["t1"]
+    assert cancelled.cancelled()
+
+
 async def test_oauth_state_is_single_use_and_expires(store):
     await store.states.create("s1", "verifier", {"user": "U1"}, expires_at=100.0)
     flow = await store.states.consume("s1", now=50.0)
