@@ -6,7 +6,7 @@ Paged entities are read with `If-Modified-Since` from their watermark: the time 
 set when an entity's last page is stored to the run's start minus SYNC_OVERLAP (so it never depends on the dates in
 the records, nor passes our clock). `pageSize=1000` (Quotes: no pageSize, pages of 100), oldest change first, until
 `pagination.pageCount` (or, when Xero leaves pagination out, until a page that is not full), read ahead of the
-writes; a write takes the pages read since the last one began (one when the store keeps up, up to READ_AHEAD when it
+writes, two calls in flight once the count is known (never past it: the calls stay the paging minimum); a write takes the pages read since the last one began (one when the store keeps up, up to READ_AHEAD when it
 falls behind), in one transaction; the watermark rides on the transaction of the entity's last page, unless the org
 was reset after the run started. Journals are read by `offset`, 100 a call after the last JournalNumber stored, until
 a batch is short: that position moves in the transaction of each batch (a run cut short resumes after the last batch
@@ -23,6 +23,7 @@ run notes them. Records without such a date are stored with 0: the version read 
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from functools import partial
 
 import orjson
@@ -48,6 +49,10 @@ log = structlog.get_logger(__name__)
 # rows/s a page a transaction, 32,900-34,500 four (bench/scaling.py measures the whole sync). Eight reached the
 # memory target (200 MB with the decoder) for little more.
 READ_AHEAD = 4
+# Calls in flight for one entity's pages once Xero has said how many there are: the next page is on its way while
+# one is decoded (the emulator's work and the decoder's overlap). A first sync of a million invoices found the
+# writer waiting on the reading for 4 writes in 5 with one at a time.
+PAGES_IN_FLIGHT = 2
 DATE_TOLERANCE = 300.0  # seconds a record's UpdatedDateUTC may lie beyond Xero's time and still be trusted
 
 
@@ -99,8 +104,8 @@ class SyncEngine:
 
     async def _paged(self, org: Org, entity: Entity, run_id: int, since_ms: int | None, started: float,
                      tally: RunTally) -> Changes:
-        """Read the pages in a task of their own, one call in flight (page N+1 is asked for once page N has come),
-        while they are written here: each write takes every page read since the last one began, up to
+        """Read the pages in a task of their own (`_read`: up to PAGES_IN_FLIGHT calls once Xero has said how many
+        pages there are, else one at a time), while they are written here: each write takes every page read since the last one began, up to
         READ_AHEAD. When the store keeps up, that is one page a transaction; when it falls behind (a first sync
         of a large org, whose key index grows past the pages a transaction can touch cheaply), several pages go
         in one transaction and share its cost. The watermark rides on the write of the last page."""
@@ -137,18 +142,38 @@ class SyncEngine:
 
     async def _read(self, org: Org, entity: Entity, modified_since: str | None, stats: CallStats,
                     into: asyncio.Queue[Page | BaseException]) -> None:
-        """Pages 1, 2, ... into `into` until the last, or the error that ended the reading."""
-        page = 1
-        while True:
-            try:
-                answer = await self._page(org, entity, page, modified_since, stats)
-            except Exception as err:
-                await into.put(err)
-                return
-            await into.put(answer)
-            if answer.last:
-                return
-            page += 1
+        """Pages 1, 2, ... into `into`, in order, until the last, or the error that ended the reading. Once Xero
+        has said how many pages there are (`pagination.pageCount`), the next page is asked for while one is on its
+        way or being decoded (PAGES_IN_FLIGHT), never past the count, so the calls are still the paging minimum;
+        without a count, one at a time (only a page that is not full says it is the last)."""
+        in_flight: deque[asyncio.Task[Page | Exception]] = deque()
+        next_page, count = 1, None
+        try:
+            while True:
+                while next_page == 1 or (not in_flight if count is None else
+                                         len(in_flight) < PAGES_IN_FLIGHT and next_page <= count):
+                    in_flight.append(self._tasks.start(
+                        self._fetched(org, entity, next_page, modified_since, stats),
+                        name=f"page:{org.tenant_id}:{entity.name}:{next_page}"))
+                    next_page += 1
+                task = in_flight.popleft()
+                answer = await self._tasks.waiting_on(task, task)
+                await into.put(answer)
+                if isinstance(answer, Exception) or answer.last:
+                    return
+                count = answer.page_count
+        finally:
+            for task in in_flight:  # the last page came early (the count shrank), an error, or a cancellation
+                task.cancel()
+            await asyncio.gather(*in_flight, return_exceptions=True)
+
+    async def _fetched(self, org: Org, entity: Entity, page: int, modified_since: str | None,
+                       stats: CallStats) -> Page | Exception:
+        """One page, or the error that stopped it (kept for the reader, which may not be waiting for it yet)."""
+        try:
+            return await self._page(org, entity, page, modified_since, stats)
+        except Exception as err:
+            return err
 
     async def _by_offset(self, org: Org, entity: Entity, run_id: int, since_ms: int | None, after: int,
                          started: float, tally: RunTally) -> Changes:
