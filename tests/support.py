@@ -122,6 +122,17 @@ class Daemon:
         return await follow_consent(self, emulator, self.service.connect_link("U_ADMIN"))
 
 
+async def one_org_off_schedule(make_daemon, emulator: EmulatorHandle, **daemon_kwargs: Any) -> tuple[Daemon, str]:
+    """A daemon with the emulator's one org connected and synced once, then taken off the schedule so only a test's
+    own syncs run."""
+    daemon = await make_daemon(**daemon_kwargs)
+    await daemon.connect(emulator)
+    await daemon.advance(0)
+    tenant = emulator.state.tenants[0].tenant_id
+    await daemon.service.set_enabled(tenant, False)
+    return daemon, tenant
+
+
 async def held_sync(daemon: Daemon, emulator: EmulatorHandle, tenant_id: str, *, entity: str = "Invoices",
                     seconds: float = 30, trigger: Any = None, page: int = 1) -> asyncio.Task:
     """A manual sync of `tenant_id` (or the awaitable `trigger` starts) that Xero holds with a 429 (Retry-After

@@ -16,6 +16,7 @@ from daemon.sync.engine import PAGES_IN_FLIGHT, SyncEngine
 from daemon.xero.client import RetryPolicy
 from daemon.xero.pages import Page
 from tests import stored
+from tests.support import one_org_off_schedule
 from xero_emulator import EmulatorConfig
 
 INVOICES = 2500  # three pages of 1,000: the last one short
@@ -30,11 +31,7 @@ def emulator_config():
 @pytest.fixture
 async def ready(make_daemon, emulator):
     """The org connected and synced once, off the schedule, then reset so the next sync reads every page again."""
-    daemon = await make_daemon(retry=RETRIES)
-    await daemon.connect(emulator)
-    await daemon.advance(0)
-    tenant = emulator.state.tenants[0].tenant_id
-    await daemon.service.set_enabled(tenant, False)
+    daemon, tenant = await one_org_off_schedule(make_daemon, emulator, retry=RETRIES)
     await daemon.service.reset(tenant, None)
     emulator.state.clear_calls()
     return daemon, tenant

@@ -11,6 +11,7 @@ import pytest
 
 from daemon.core.keys import SETTINGS
 from tests import stored
+from tests.support import one_org_off_schedule
 from daemon.xero.client import RetryPolicy
 from xero_emulator import EmulatorConfig
 
@@ -29,11 +30,7 @@ def emulator_config():
 @pytest.fixture
 async def ready(make_daemon, emulator):
     """The org connected and synced once, taken off the schedule so only the test's syncs run."""
-    daemon = await make_daemon(retry=RETRIES)
-    await daemon.connect(emulator)
-    await daemon.advance(0)
-    tenant = emulator.state.tenants[0].tenant_id
-    await daemon.service.set_enabled(tenant, False)
+    daemon, tenant = await one_org_off_schedule(make_daemon, emulator, retry=RETRIES)
     await daemon.advance(30)
     emulator.state.clear_calls()
     return daemon, tenant
