@@ -6,8 +6,9 @@ Paged entities are read with `If-Modified-Since` from their watermark: the time 
 set when an entity's last page is stored to the run's start minus SYNC_OVERLAP (so it never depends on the dates in
 the records, nor passes our clock). `pageSize=1000` (Quotes: no pageSize, pages of 100), oldest change first, until
 `pagination.pageCount` (or, when Xero leaves pagination out, until a page that is not full), read ahead of the
-writes, two calls in flight once the count is known (never past it: the calls stay the paging minimum); a write takes the pages read since the last one began (one when the store keeps up, up to READ_AHEAD when it
-falls behind), in one transaction; the watermark rides on the transaction of the entity's last page, unless the org
+writes, two calls in flight once the count is known (never past it: the calls stay the paging minimum); a write
+takes the pages read since the last one began (one when the store keeps up, up to READ_AHEAD when it falls
+behind), in one transaction; the watermark rides on the transaction of the entity's last page, unless the org
 was reset after the run started. Journals are read by `offset`, 100 a call after the last JournalNumber stored, until
 a batch is short: that position moves in the transaction of each batch (a run cut short resumes after the last batch
 stored), with `If-Modified-Since` from the watermark as for paged entities. Unpaged entities are read whole, and
@@ -105,10 +106,11 @@ class SyncEngine:
     async def _paged(self, org: Org, entity: Entity, run_id: int, since_ms: int | None, started: float,
                      tally: RunTally) -> Changes:
         """Read the pages in a task of their own (`_read`: up to PAGES_IN_FLIGHT calls once Xero has said how many
-        pages there are, else one at a time), while they are written here: each write takes every page read since the last one began, up to
-        READ_AHEAD. When the store keeps up, that is one page a transaction; when it falls behind (a first sync
-        of a large org, whose key index grows past the pages a transaction can touch cheaply), several pages go
-        in one transaction and share its cost. The watermark rides on the write of the last page."""
+        pages there are, else one at a time), while they are written here: each write takes every page read since
+        the last one began, up to READ_AHEAD. When the store keeps up, that is one page a transaction; when it
+        falls behind (a first sync of a large org, whose key index grows past the pages a transaction can touch
+        cheaply), several pages go in one transaction and share its cost. The watermark rides on the write of the
+        last page."""
         modified_since = if_modified_since(since_ms) if since_ms is not None else None
         mark_ms = int((started - self._overlap) * 1000)
         read: asyncio.Queue[Page | BaseException] = asyncio.Queue(READ_AHEAD)
