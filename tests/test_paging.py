@@ -1,7 +1,7 @@
 """Reading an entity's pages: once Xero has said how many there are, the next page is asked for while one is still
 on its way (a page waiting out a retry does not hold up the one after it); without the count, one page at a time.
-Either way each page is asked for once (the paging minimum) and every record is stored. What is observed is the
-order of the calls the emulator served."""
+Either way no page is asked for twice except to retry a failed call (the paging minimum), and every record is
+stored. What is observed is the order of the calls the emulator served."""
 
 from __future__ import annotations
 

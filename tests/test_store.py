@@ -230,13 +230,15 @@ async def test_a_shared_read_serves_a_caller_only_what_began_after_it_asked():
 async def test_a_caller_cancelled_leaves_a_shared_read_to_the_others_and_a_failed_read_is_not_kept(store, monkeypatch):
     await _org(store, "t1")
     fetchall = store.db.fetchall
-    failing = [True]
+    failing, finished = [True], []
 
     async def flaky(sql, *args, **kwargs):
         if failing and "FROM orgs ORDER BY" in sql:
             failing.clear()
             raise ConnectionError("the database went away")
-        return await fetchall(sql, *args, **kwargs)
+        rows = await fetchall(sql, *args, **kwargs)
+        finished.append(sql)
+        return rows
 
     monkeypatch.setattr(store.db, "fetchall", flaky)
     with pytest.raises(ConnectionError):
@@ -246,6 +248,7 @@ async def test_a_caller_cancelled_leaves_a_shared_read_to_the_others_and_a_faile
     cancelled.cancel()
     assert [org.tenant_id for org in await kept] == ["t1"]
     assert cancelled.cancelled()
+    assert len(finished) == 2  # the read the cancelled caller started ran to its end (the other waited for it)
 
 
 async def test_oauth_state_is_single_use_and_expires(store):
