@@ -23,8 +23,7 @@ import aiohttp
 from aiohttp import web
 
 from daemon.app import create_app
-from daemon.core import heap
-from daemon.core import logs
+from daemon.core import heap, logs
 from daemon.core.entities import ENTITIES, PAGE_SIZE
 from daemon.core.keys import SERVICE, STORE
 from daemon.core.settings import Settings

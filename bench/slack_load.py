@@ -93,7 +93,7 @@ def fire(url: str, n: int) -> dict:
         sock.connect_ex((ip, int(port)))
         sel.register(sock, selectors.EVENT_WRITE, i)
     deadline = began + 120
-    while (len(acks) < n or len(arrived) < n) and time.perf_counter() < deadline:
+    while (len(acks) < n or len(arrived) < statuses.count(200)) and time.perf_counter() < deadline:  # a reply each ack
         for key, events in sel.select(timeout=1.0):
             sock, i = key.fileobj, key.data
             if sock is listener:  # a reply connection (kept alive by the daemon for its next reply)
@@ -122,7 +122,14 @@ def fire(url: str, n: int) -> dict:
                     del i[:whole]
                     sock.send(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
             elif events & selectors.EVENT_WRITE:  # connected: the command (~700 bytes: one send)
-                sock.send(requests[i])
+                try:
+                    sock.send(requests[i])
+                except OSError:  # refused or reset: no ack (status 0)
+                    acks.append(time.perf_counter() - sent[i])
+                    statuses.append(0)
+                    sel.unregister(sock)
+                    sock.close()
+                    continue
                 sel.modify(sock, selectors.EVENT_READ, i)
             else:  # Connection: close: the whole response, then EOF
                 chunk = _recv(sock)
