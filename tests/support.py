@@ -139,7 +139,7 @@ async def held_sync(daemon: Daemon, emulator: EmulatorHandle, tenant_id: str, *,
     `seconds`) when it asks for `page` of `entity`: it waits on the clock, mid-run, until the test advances it."""
     emulator.state.clear_calls()
     emulator.state.inject_fault("rate_limited", tenant_id=tenant_id, entity=entity, count=1, delay=seconds,
-                                after=page - 1)
+                                page=page)
     task = asyncio.ensure_future(trigger if trigger is not None else daemon.service.sync(tenant_id))
     await eventually(lambda: [c for c in emulator.api_calls(tenant_id) if c.status == 429],
                      f"the sync of {tenant_id} to be held by a 429")

@@ -62,6 +62,10 @@ def paging(entity, call) -> dict[str, str]:
     return {k: v for k, v in call.query.items() if k in ("page", "pageSize", "offset")}
 
 
+def _position(query: dict[str, str]) -> tuple[int, int]:
+    return int(query.get("page", 0)), int(query.get("offset", 0))
+
+
 def first_sync_paging(entity) -> list[dict[str, str]]:
     """The calls a first sync makes, as the endpoint's paging in the spec says."""
     if entity.offset:
@@ -90,7 +94,8 @@ async def test_each_new_entity_first_sync_edit_delete_and_nothing_changed(make_d
     assert all(mine[i]["data"] == expected[i] and not mine[i]["deleted"] for i in expected)
     assert all(mine[i]["status"] == (expected[i].get(entity.status_field) if entity.status_field else None)
                for i in expected)
-    assert [paging(entity, c) for c in calls_for(emulator, tenant, name)] == first_sync_paging(entity)
+    asked = [paging(entity, c) for c in calls_for(emulator, tenant, name)]  # two pages may be asked for together:
+    assert sorted(asked, key=_position) == first_sync_paging(entity)  # each once, whatever the order they came in
     if entity.offset:
         assert len(expected) == JOURNALS
     run = await daemon.store.runs.latest(tenant)

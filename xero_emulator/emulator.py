@@ -206,9 +206,9 @@ class Emulator(RecordControl):
 
     def inject_fault(self, kind: str, *, tenant_id: str | None = None, entity: str | None = None,
                      count: int | None = 1, fraction: float | None = None, delay: float | None = None,
-                     after: int = 0) -> Fault:
+                     after: int = 0, page: int | None = None) -> Fault:
         return self.faults.add(kind, tenant_id=tenant_id, entity=entity, count=count, fraction=fraction,
-                               delay=delay, after=after)
+                               delay=delay, after=after, page=page)
 
     def clear_faults(self) -> None:
         self.faults.clear()

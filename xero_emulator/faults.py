@@ -36,7 +36,8 @@ class Fault:
     count: int | None = 1           # how many more times it strikes (None: until cleared)
     fraction: float | None = None   # strike this share of matching requests instead of a count
     delay: float = 60.0             # "slow": emulator-clock seconds before answering; "rate_limited*": Retry-After
-    after: int = 0                  # matching requests it lets through first (page 3 of an entity: after=2)
+    after: int = 0                  # matching requests it lets through first
+    page: int | None = None         # strike only requests for this page (a client may ask for pages together)
 
     def to_json(self) -> dict:
         return dict(self.__dict__)
@@ -48,23 +49,26 @@ class FaultBook:
         self._rng = random.Random(seed)
 
     def add(self, kind: str, *, tenant_id: str | None = None, entity: str | None = None, count: int | None = 1,
-            fraction: float | None = None, delay: float | None = None, after: int = 0) -> Fault:
+            fraction: float | None = None, delay: float | None = None, after: int = 0,
+            page: int | None = None) -> Fault:
         if kind not in KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; known: {', '.join(KINDS)}")
         if fraction is not None and not 0 < fraction <= 1:
             raise ValueError("fraction must be in (0, 1]")
         fault = Fault(kind, tenant_id, entity, None if fraction is not None else (count or 1), fraction,
-                      60.0 if delay is None else float(delay), max(0, int(after)))
+                      60.0 if delay is None else float(delay), max(0, int(after)), None if page is None else int(page))
         self.faults.append(fault)
         return fault
 
     def clear(self) -> None:
         self.faults.clear()
 
-    def take(self, where: str, tenant_id: str | None, entity: str | None) -> Fault | None:
+    def take(self, where: str, tenant_id: str | None, entity: str | None, page: str | None = None) -> Fault | None:
         """The fault that strikes this request, if any (a counted fault is used up)."""
         for fault in self.faults:
             if not self._matches(fault, where, tenant_id, entity):
+                continue
+            if fault.page is not None and str(fault.page) != page:
                 continue
             if fault.after > 0:
                 fault.after -= 1

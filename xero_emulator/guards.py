@@ -44,7 +44,7 @@ def strike(emulator: Emulator, request: web.Request, where: str, entity: str | N
     `slow` and `truncated` only mark the request (SLOW, TRUNCATE): the handler waits
     once it holds its concurrency slot, and the middleware cuts the body.
     """
-    fault = emulator.faults.take(where, request.headers.get("xero-tenant-id"), entity)
+    fault = emulator.faults.take(where, request.headers.get("xero-tenant-id"), entity, request.query.get("page"))
     if fault is None:
         return None
     if fault.kind in ("slow", "refresh_slow"):

@@ -111,7 +111,7 @@ async def scopes(request: web.Request, emu: Emulator, body: dict) -> dict:
 
 
 async def add_fault(request: web.Request, emu: Emulator, body: dict) -> dict:
-    fields = {k: body[k] for k in ("tenant_id", "entity", "count", "fraction", "delay", "after") if k in body}
+    fields = {k: body[k] for k in ("tenant_id", "entity", "count", "fraction", "delay", "after", "page") if k in body}
     return emu.inject_fault(str(body.get("kind", "")), **fields).to_json()
 
 

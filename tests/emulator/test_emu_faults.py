@@ -44,6 +44,15 @@ async def test_fault_targets_tenant_and_entity(xero, session, emulator):
     assert (await _get(xero, session, "Contacts", 1)).status == 200
 
 
+async def test_a_fault_for_one_page_strikes_that_page_whatever_the_order_pages_are_asked_in(xero, session, emulator):
+    emulator.inject_fault("500", entity="Invoices", page=2)
+    token, tenant = session["access_token"], xero.tenant_ids[0]
+    assert (await xero.api("Invoices", token, tenant, params={"page": "3"})).status == 200
+    assert (await xero.api("Invoices", token, tenant)).status == 200  # no page asked for: not page 2
+    assert (await xero.api("Invoices", token, tenant, params={"page": "2"})).status == 500
+    assert (await xero.api("Invoices", token, tenant, params={"page": "2"})).status == 200  # used up
+
+
 async def test_fraction_strikes_some_until_cleared(xero, session, emulator):
     emulator.inject_fault("500", fraction=0.5)
     statuses = [(await _get(xero, session, "Currencies")).status for _ in range(40)]
