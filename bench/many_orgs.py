@@ -56,8 +56,6 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--scaled-app-limit", type=int, default=1000)
     p.add_argument("--phases", default="app-bound", help="xero, app-bound, or both (comma-separated)")
     p.add_argument("--limit", type=float, default=1800, help="give up on a cycle after this many real seconds")
-    p.add_argument("--database-url", help="the store: a PostgreSQL server (a fresh schema on it is used and"
-                   " dropped); default a fresh SQLite file")
     p.add_argument("--replicas", type=int, default=1, help="daemon processes sharing the store (PostgreSQL)")
     p.add_argument("--startups", type=int, default=3, help="times `xero-syncd run` is started after the cycle")
     args = p.parse_args(argv)
