@@ -134,9 +134,10 @@ async def one_org_off_schedule(make_daemon, emulator: EmulatorHandle, **daemon_k
 
 
 async def held_sync(daemon: Daemon, emulator: EmulatorHandle, tenant_id: str, *, entity: str = "Invoices",
-                    seconds: float = 30, trigger: Any = None, page: int = 1) -> asyncio.Task:
+                    seconds: float = 30, trigger: Any = None, page: int | None = None) -> asyncio.Task:
     """A manual sync of `tenant_id` (or the awaitable `trigger` starts) that Xero holds with a 429 (Retry-After
-    `seconds`) when it asks for `page` of `entity`: it waits on the clock, mid-run, until the test advances it."""
+    `seconds`) when it first asks for `entity` (or for `page` of it): it waits on the clock, mid-run, until the
+    test advances it."""
     emulator.state.clear_calls()
     emulator.state.inject_fault("rate_limited", tenant_id=tenant_id, entity=entity, count=1, delay=seconds,
                                 page=page)
