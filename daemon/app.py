@@ -29,6 +29,7 @@ from daemon.core.keys import (
     SERVICE,
     SETTINGS,
     SLACK_BOLT,
+    SLACK_COMMANDS,
     SLACK_CLIENT,
     SLACK_OUTBOX,
     STORE,
@@ -87,9 +88,13 @@ def create_app(
     app[SLACK_OUTBOX] = Outbox(app[CLOCK], app[TASKS])
     app[NOTIFIER] = Notifiers(notifier or _notifier(app))  # the Home tab joins it once the service is up
     app[door.ARRIVALS] = door.Arrivals()
-    app[SLACK_BOLT] = bolt.build_bolt(app[SLACK_CLIENT], settings.slack_signing_secret, lambda user, channel="": Ctx(
-        app[SERVICE], settings, app[CLOCK], app[TASKS], app[METRICS], user, app.get(HOME), channel,
-        app[SLACK_CLIENT], app[door.ARRIVALS]))
+
+    def make_ctx(user: str, channel: str = "") -> Ctx:
+        return Ctx(app[SERVICE], settings, app[CLOCK], app[TASKS], app[METRICS], user, app.get(HOME), channel,
+                   app[SLACK_CLIENT], app[door.ARRIVALS])
+
+    app[SLACK_COMMANDS] = slash = bolt.SlashCommands(app[SLACK_CLIENT], make_ctx)
+    app[SLACK_BOLT] = bolt.build_bolt(app[SLACK_CLIENT], settings.slack_signing_secret, make_ctx, slash)
     app.cleanup_ctx.extend([_store, _http, _slack_session, _tasks, _outbox,
                             lambda a: _service(a, pacer, retry), _scheduler, _upkeep])
     if settings.slack_app_token:

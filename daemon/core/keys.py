@@ -31,4 +31,5 @@ UPKEEP = web.AppKey("upkeep", "Upkeep")  # the grants' daily keep-alive and chec
 SLACK_CLIENT = web.AppKey("slack_client", "AsyncWebClient")  # the one Slack Web API client
 SLACK_OUTBOX = web.AppKey("slack_outbox", "Outbox")  # the one outbox: Slack messages and outbound webhooks
 SLACK_BOLT = web.AppKey("slack_bolt", "AsyncApp")
+SLACK_COMMANDS = web.AppKey("slack_commands", "SlashCommands")  # `/xero` (handlers/slack/bolt.py)
 HOME = web.AppKey("home", "HomeTab")  # the app's Home tab (only with a bot token)

@@ -1,5 +1,6 @@
 """The slack-bolt app: the `/xero` command and the buttons. Requests reach it through `handlers/slack/door.py`
-(signature and shape checked there), or over Socket Mode.
+(signature and shape checked there), or over Socket Mode. `SlashCommands` answers `/xero`: bolt calls it for a
+command over Socket Mode, the door calls it directly for one over HTTP.
 
 Authorization is a function rather than bolt's
 `auth.test` call, so acknowledging a command never waits on Slack, and the daemon runs with only a signing
@@ -17,6 +18,7 @@ import orjson
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -27,8 +29,41 @@ from handlers.slack import actions, commands, home
 COMMAND = re.compile(r"^/xero[\w-]*$")  # /xero, or a deployment's variant such as /xero-staging
 
 
-def build_bolt(client: AsyncWebClient, signing_secret: str | None, make_ctx) -> AsyncApp:
-    """The bolt app, on the app's one Web API client; `make_ctx(user)` gives a command what it needs."""
+class SlashCommands:
+    """`/xero`: acknowledged at once (`commands.acknowledge`, with bolt's `ack`), the work after the
+    acknowledgement started through the app's task group, its reply posted to the command's response_url.
+
+    The door (handlers/slack/door.py) calls `answer` for a command that came over HTTP, after checking its
+    signature and parsing it, rather than handing it to bolt's dispatch: for a command that adds nothing (our
+    `authorize` is a function, the self-event and URL-verification middleware are for events) and was the largest
+    part of an acknowledgement's cost: 200 concurrent `/xero status` on an idle daemon were acknowledged in 74 ms
+    through bolt, 54 ms without it (bench/slack_load.py). Bolt calls `answer` from listener middleware for a
+    command over Socket Mode, so both ways run the same code."""
+
+    def __init__(self, client: AsyncWebClient, make_ctx) -> None:
+        self._client = client
+        self._make_ctx = make_ctx
+
+    def handles(self, body: dict) -> bool:
+        """Is this `/xero` (or a deployment's variant)? Anything else is bolt's to answer (404: no listener)."""
+        command = body.get("command")
+        return isinstance(command, str) and COMMAND.match(command) is not None
+
+    async def answer(self, command: dict, ack: AsyncAck | None = None) -> BoltResponse:
+        """The acknowledgement, as bolt would send it; the work after it started."""
+        ack = ack or AsyncAck()
+        ctx = self._make_ctx(command.get("user_id", ""), command.get("channel_id") or "")
+        chosen = await commands.acknowledge(ctx, command, ack)
+        if chosen is not None:
+            url = command.get("response_url")
+            ctx.tasks.start(commands.handle(ctx, chosen, Respond(url, self._client) if url else None),
+                            name=f"slack:{chosen.command.name}")
+        return ack.response
+
+
+def build_bolt(client: AsyncWebClient, signing_secret: str | None, make_ctx, slash: SlashCommands) -> AsyncApp:
+    """The bolt app, on the app's one Web API client; `make_ctx(user)` gives a handler what it needs, `slash`
+    answers the `/xero` command."""
     token = client.token
 
     async def authorize(enterprise_id, team_id, user_id) -> AuthorizeResult:
@@ -37,7 +72,7 @@ def build_bolt(client: AsyncWebClient, signing_secret: str | None, make_ctx) -> 
     bolt = AsyncApp(name="xero-syncd", signing_secret=signing_secret or "",
                     logger=_bolt_logger(), client=client, authorize=authorize,
                     request_verification_enabled=False)  # the door checks every signature, first
-    _register(bolt, make_ctx, client)
+    _register(bolt, make_ctx, client, slash)
     return bolt
 
 
@@ -90,20 +125,14 @@ def _bolt_logger() -> logging.Logger:
     return logger
 
 
-def _register(bolt: AsyncApp, make_ctx, client: AsyncWebClient) -> None:
-    # The acknowledgement is made in listener middleware, which returns it as bolt's answer without calling
-    # next(): bolt then answers Slack at once and never starts the listener. (Bolt, with process_before_response
-    # False as HTTP needs, runs a listener as a task and polls every 10 ms for its ack(): a median of 8-13 ms from
-    # ack() to the answer sent, and 200 polling timers on the loop in a burst; acking in middleware that did call
-    # next() still cost a listener task a command: 67 -> 47 us a dispatch without it.) The work is started here,
-    # through the task group.
-    async def ack_first(ack, command, respond, next) -> BoltResponse | None:  # noqa: A002 (bolt injects by name)
-        ctx = make_ctx(command.get("user_id", ""), command.get("channel_id") or "")
-        chosen = await commands.acknowledge(ctx, command, ack)
-        if chosen is not None:
-            ctx.tasks.start(commands.handle(ctx, chosen, _respond(respond, client)),
-                            name=f"slack:{chosen.command.name}")
-        return ack.response
+def _register(bolt: AsyncApp, make_ctx, client: AsyncWebClient, slash: SlashCommands) -> None:
+    # A command (over Socket Mode) is acknowledged in listener middleware, which returns the acknowledgement as
+    # bolt's answer without calling next(): bolt then answers Slack at once and never starts the listener. (Bolt,
+    # with process_before_response False as HTTP needs, runs a listener as a task and polls every 10 ms for its
+    # ack(): a median of 8-13 ms from ack() to the answer sent, and 200 polling timers on the loop in a burst;
+    # acking in middleware that did call next() still cost a listener task a command.)
+    async def ack_first(ack, command, next) -> BoltResponse | None:  # noqa: A002 (bolt injects by name)
+        return await slash.answer(command, ack)
 
     @bolt.command(COMMAND, middleware=[ack_first])
     async def xero() -> None:

@@ -7,6 +7,8 @@
    other shape is 400.
 3. A `response_url` that does not start with one of SLACK_RESPONSE_URL_PREFIXES is taken out (and the refusal
    logged without the URL): no reply is ever posted anywhere else.
+4. `/xero` is answered by `SlashCommands` (handlers/slack/bolt.py says why not through bolt's dispatch);
+   interactions, events and any other command by bolt.
 No door answers with a traceback.
 """
 
@@ -26,7 +28,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.request.async_request import AsyncBoltRequest
 
-from daemon.core.keys import SETTINGS, SLACK_BOLT
+from daemon.core.keys import SETTINGS, SLACK_BOLT, SLACK_COMMANDS
 
 log = structlog.get_logger(__name__)
 
@@ -92,6 +94,13 @@ async def _events(request: web.Request) -> web.Response:
         log.info("slack.bad_body", problem=str(err))
         return web.Response(status=400, text="not a Slack request")
     _keep_allowed_response_url(body, settings.slack_response_url_prefixes)
+    slash = request.app[SLACK_COMMANDS]
+    if slash.handles(body):
+        try:
+            return await to_aiohttp_response(await slash.answer(body))
+        except Exception:  # as bolt answers a listener that failed: 500, logged, no traceback to Slack
+            log.exception("slack.command_failed", command=body.get("command"))
+            return web.Response(status=500)
     # mode="socket_mode": bolt takes the body as parsed here, and skips its own check of the signature (done above)
     bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=dict(request.headers),
                                     mode="socket_mode")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
 from slack_sdk.signature import SignatureVerifier
@@ -141,3 +141,53 @@ async def test_work_after_an_acknowledgement_waits_for_the_acknowledgements_in_p
     monkeypatch.setattr(Arrivals, "QUIET_LIMIT", 0.01)
     with arrivals.arriving():
         await asyncio.wait_for(arrivals.quiet(), 1)  # gives up waiting: the reply is not starved
+
+
+async def test_a_command_over_socket_mode_is_answered_as_over_http(daemon, emulator, slack):
+    """Over HTTP the door answers `/xero` itself (handlers/slack/bolt.SlashCommands); over Socket Mode bolt does,
+    through the same code: the same acknowledgement, the same reply at the command's response_url."""
+    from slack_bolt.request.async_request import AsyncBoltRequest
+
+    from daemon.core.keys import SLACK_BOLT
+
+    await daemon.connect(emulator)
+    await daemon.advance(0)
+    answers = []
+    for over in ("http", "socket mode"):
+        url, tag = slack.response_url()
+        body = command_body("sync Demo Company (UK)", user=ADMIN, response_url=url)
+        if over == "http":
+            resp = await post_signed(daemon, body)
+            status, ack = resp.status, await resp.text()
+        else:  # what Socket Mode hands bolt: the command's fields, already parsed
+            answer = await daemon.app[SLACK_BOLT].async_dispatch(
+                AsyncBoltRequest(body=dict(parse_qsl(body)), mode="socket_mode"))
+            status, ack = answer.status, answer.body
+        await daemon.settled()
+        answers.append((status, ack, (await slack.response(tag)).fallback))
+    assert answers[0] == answers[1]
+    assert answers[0][0] == 200 and "Syncing Demo Company (UK) now" in answers[0][1]
+    assert "Synced Demo Company (UK)" in answers[0][2]
+
+
+async def test_a_command_that_fails_to_be_answered_is_500_without_a_traceback(daemon, emulator, slack, monkeypatch,
+                                                                             log_lines):
+    from handlers.slack import commands
+
+    async def broken(ctx, body, ack):
+        raise RuntimeError("the acknowledgement broke")
+
+    monkeypatch.setattr(commands, "acknowledge", broken)
+    resp = await post_signed(daemon, command_body("sync", user=ADMIN, response_url=slack.response_url()[0]))
+    assert resp.status == 500 and await resp.text() == ""
+    assert "slack.command_failed" in log_lines()
+    await daemon.settled()
+    assert slack.responses() == [] and await daemon.store.orgs.list() == []
+
+
+async def test_a_command_that_is_not_ours_is_bolts_to_refuse(daemon, slack):
+    body = command_body("status", user=ADMIN, response_url=slack.response_url()[0]).replace("%2Fxero", "%2Fweather")
+    resp = await post_signed(daemon, body)
+    assert resp.status == 404  # bolt: no listener for it
+    await daemon.settled()
+    assert slack.responses() == []
