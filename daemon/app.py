@@ -18,8 +18,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from clock import Clock, SystemClock
 from daemon.core.crypto import Secrets, load_or_create_key
+from daemon.core.foreground import Foreground
 from daemon.core.keys import (
     CLOCK,
+    FOREGROUND,
     HOME,
     HTTP,
     METRICS,
@@ -87,11 +89,11 @@ def create_app(
     app[SLACK_CLIENT] = slack_client or web_client(settings)
     app[SLACK_OUTBOX] = Outbox(app[CLOCK], app[TASKS])
     app[NOTIFIER] = Notifiers(notifier or _notifier(app))  # the Home tab joins it once the service is up
-    app[door.ARRIVALS] = door.Arrivals()
+    app[FOREGROUND] = Foreground()  # the Slack requests being answered, which other work gives way to
 
     def make_ctx(user: str, channel: str = "") -> Ctx:
         return Ctx(app[SERVICE], settings, app[CLOCK], app[TASKS], app[METRICS], user, app.get(HOME), channel,
-                   app[SLACK_CLIENT], app[door.ARRIVALS])
+                   app[SLACK_CLIENT], app[FOREGROUND])
 
     app[SLACK_COMMANDS] = slash = bolt.SlashCommands(app[SLACK_CLIENT], make_ctx)
     app[SLACK_BOLT] = bolt.build_bolt(app[SLACK_CLIENT], settings.slack_signing_secret, make_ctx, slash)
@@ -132,7 +134,7 @@ def _notifier(app: web.Application) -> Notifier:
 
 
 async def _store(app: web.Application) -> AsyncIterator[None]:
-    store = await Store.open(app[SETTINGS].database_url, app[SECRETS])
+    store = await Store.open(app[SETTINGS].database_url, app[SECRETS], give_way=app[FOREGROUND].quiet_blocking)
     now = app[CLOCK].time()
     interrupted = await store.runs.interrupt_unfinished(now)
     if interrupted:
@@ -188,9 +190,10 @@ async def _service(app: web.Application, pacer: Pacer | None, retry: RetryPolicy
     identity = XeroIdentity(settings, http, clock)
     tokens = TokenManager(store, identity, clock, metrics=metrics, watcher=notifier)
     client = XeroClient(settings.xero_api_url, http, tokens, clock, pacer or _pacer(settings, store, clock),
-                        retry=retry or RetryPolicy(), metrics=metrics)
+                        retry=retry or RetryPolicy(), metrics=metrics, foreground=app[FOREGROUND])
     consent = Consent(settings, store, identity, app[SECRETS], clock)
-    engine = SyncEngine(store, client, clock, tasks, settings.sync_entities, overlap=settings.sync_overlap)
+    engine = SyncEngine(store, client, clock, tasks, settings.sync_entities, overlap=settings.sync_overlap,
+                        foreground=app[FOREGROUND])
     outcomes = Outcomes(store, clock, notifier, consent, metrics=metrics)
     runs = SyncRuns(settings, store, engine, clock, outcomes, tasks)
     app[SCHEDULER] = scheduler = Scheduler(store, runs, clock, tasks, interval=settings.sync_interval,

@@ -7,6 +7,7 @@ import os
 import secrets
 import socket
 from pathlib import Path
+from typing import Callable
 
 from storage.alerts import Alerts
 from storage.api_keys import ApiKeys
@@ -40,9 +41,10 @@ class Store:
         self.app_budget = AppBudget(db)
 
     @classmethod
-    async def open(cls, url: str | Path, cipher: Cipher) -> "Store":
-        """Connect to `url` (a DATABASE_URL, or the path of a SQLite file) and apply any migration not yet applied."""
-        db = open_database(url)
+    async def open(cls, url: str | Path, cipher: Cipher, *, give_way: Callable[[], object] | None = None) -> "Store":
+        """Connect to `url` (a DATABASE_URL, or the path of a SQLite file) and apply any migration not yet applied
+        (`give_way`: see `storage.db.open_database`)."""
+        db = open_database(url, give_way=give_way)
         await db.connect()
         try:
             await migrate(db)

@@ -114,13 +114,16 @@ async def run_plan_async(plan: Plan[T], tx: Tx) -> T:
         return done.value
 
 
-def open_database(url: str | Path) -> Database:
-    """The backend for a `DATABASE_URL` (a bare path is a SQLite file), not yet connected."""
+def open_database(url: str | Path, *, give_way: Callable[[], object] | None = None) -> Database:
+    """The backend for a `DATABASE_URL` (a bare path is a SQLite file), not yet connected. `give_way` is called
+    in SQLite's writer thread between the statements of a write, and in its checkpointer's before a checkpoint:
+    it may block for a moment so those threads leave the CPU to requests being answered (on PostgreSQL that work
+    is the server's)."""
     if isinstance(url, str) and is_postgres(url):
         from storage.postgres import PostgresDatabase
 
         return PostgresDatabase(url)
     from storage.sqlite import SqliteDatabase
 
-    return SqliteDatabase(sqlite_path(url) if isinstance(url, str) else url)
+    return SqliteDatabase(sqlite_path(url) if isinstance(url, str) else url, give_way=give_way)
 

@@ -8,7 +8,7 @@ import re
 import sqlite3
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator, Iterable, TypeVar
+from typing import Any, AsyncIterator, Callable, Iterable, TypeVar
 
 import aiosqlite
 import structlog
@@ -47,8 +47,9 @@ class SqliteDatabase:
     greatest = "MAX"  # the largest of several values
     lock_row = ""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, give_way: Callable[[], object] | None = None) -> None:
         self.path = path
+        self._give_way = give_way or _carry_on  # called in the writer's and checkpointer's threads
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
         self._checkpointer: aiosqlite.Connection | None = None
@@ -84,10 +85,10 @@ class SqliteDatabase:
             return
         self._checkpointing = asyncio.get_running_loop().create_task(self._copy_wal(self._checkpointer))
 
-    @staticmethod
-    async def _copy_wal(conn: aiosqlite.Connection) -> None:
+    async def _copy_wal(self, conn: aiosqlite.Connection) -> None:
+        give_way, raw = self._give_way, conn._conn  # run in the checkpointer's thread, as aiosqlite runs a call
         try:
-            await conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            await conn._execute(lambda: (give_way(), raw.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()))
         except sqlite3.Error as err:  # the writer's own checkpoint (past 8,192 pages) is the fallback
             log.warning("storage.checkpoint_failed", error=str(err))
 
@@ -122,7 +123,7 @@ class SqliteDatabase:
         writer = self._writer
         async with self._lock:
             # aiosqlite runs every call as a function on its thread; `_execute` queues one (as its own methods do).
-            result = await writer._execute(_in_transaction, writer._conn, plan)
+            result = await writer._execute(_in_transaction, writer._conn, plan, self._give_way)
         self._checkpoint()
         return result
 
@@ -163,11 +164,24 @@ def xero_uuid(xero_id: object) -> bytes | None:
     return None
 
 
-def _in_transaction(conn: sqlite3.Connection, plan: Plan[T]) -> T:
+def _carry_on() -> None:
+    pass
+
+
+def _in_transaction(conn: sqlite3.Connection, plan: Plan[T], give_way: Callable[[], object]) -> T:
+    """A write plan in one transaction, in the writer's thread; `give_way()` before each statement."""
     conn.execute("BEGIN IMMEDIATE")
+
+    def execute(sql: str, params) -> int:
+        give_way()
+        return conn.execute(sql, params).rowcount
+
+    def fetch(sql: str, params) -> list:
+        give_way()
+        return conn.execute(sql, params).fetchall()
+
     try:
-        result = run_plan(plan, lambda sql, params: conn.execute(sql, params).rowcount,
-                          lambda sql, params: conn.execute(sql, params).fetchall())
+        result = run_plan(plan, execute, fetch)
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from clock import Clock
 from daemon.core.crypto import Secrets
+from daemon.core.foreground import Foreground
 from daemon.core.settings import Settings
 from daemon.core.tasks import TaskGroup
 
@@ -21,6 +22,7 @@ SETTINGS = web.AppKey("settings", Settings)
 CLOCK = web.AppKey("clock", Clock)
 SECRETS = web.AppKey("secrets", Secrets)
 TASKS = web.AppKey("tasks", TaskGroup)  # every background task (daemon/core/tasks.py)
+FOREGROUND = web.AppKey("foreground", Foreground)  # requests being answered, which a sync gives way to
 STORE = web.AppKey("store", "Store")
 HTTP = web.AppKey("http", aiohttp.ClientSession)
 METRICS = web.AppKey("metrics", "Metrics")

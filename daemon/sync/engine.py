@@ -33,6 +33,7 @@ import structlog
 from clock import Clock
 from daemon.core.entities import ENTITIES, PAGE_SIZE, Entity, missing_scopes
 from daemon.core.errors import XeroMalformedAnswer
+from daemon.core.foreground import Foreground
 from daemon.core.tasks import TaskGroup
 from daemon.sync.outcomes import RunTally
 from daemon.xero.client import CallStats, XeroClient
@@ -59,8 +60,10 @@ DATE_TOLERANCE = 300.0  # seconds a record's UpdatedDateUTC may lie beyond Xero'
 
 class SyncEngine:
     def __init__(self, store: Store, client: XeroClient, clock: Clock, tasks: TaskGroup,
-                 entities: tuple[str, ...], *, overlap: float) -> None:
+                 entities: tuple[str, ...], *, overlap: float, foreground: Foreground | None = None) -> None:
         self._store = store
+        # each page request and each write waits while a request is being answered (daemon/core/foreground.py)
+        self._foreground = foreground or Foreground()
         self._tasks = tasks
         self._client = client
         self._clock = clock
@@ -128,6 +131,7 @@ class SyncEngine:
                     answers: list[Page] = pages  # type: ignore[assignment]
                     last = answers[-1].last and failed is None
                     odd += sum(answer.odd_dates for answer in answers)
+                    await self._foreground.quiet()
                     changed += await self._store.records.store_page(
                         org.tenant_id, entity.name, [row for answer in answers for row in _rows(answer)],
                         run_id=run_id, now=self._clock.time(), watermark_ms=mark_ms if last else None,
@@ -186,10 +190,12 @@ class SyncEngine:
         changed, odd = Changes(), 0
         while True:
             params = {**dict(entity.params), "offset": str(after)}
+            await self._foreground.quiet()
             answer = await self._client.get(
                 org.tenant_id, entity.name, params=params, modified_since=modified_since, stats=tally.stats,
                 then=partial(decode_batch, entity, after, self._ceiling_ms(tally.stats)))
             odd += answer.odd_dates
+            await self._foreground.quiet()
             changed += await self._store.records.store_page(
                 org.tenant_id, entity.name, _rows(answer), run_id=run_id, now=self._clock.time(),
                 watermark_ms=mark_ms if answer.last else None, resets=org.resets, last_number=answer.last_number)
@@ -202,14 +208,17 @@ class SyncEngine:
         params = {**dict(entity.params), "page": str(page), "order": "UpdatedDateUTC ASC"}
         if entity.page_size:  # the spec offers it (Quotes: not; their pages are 100)
             params["pageSize"] = str(PAGE_SIZE)
+        await self._foreground.quiet()
         return await self._client.get(org.tenant_id, entity.name, params=params, modified_since=modified_since,
                                       stats=stats, then=partial(decode_page, entity, page, self._ceiling_ms(stats)))
 
     async def _whole(self, org: Org, entity: Entity, run_id: int, tally: RunTally) -> Changes:
+        await self._foreground.quiet()
         answer = await self._client.get(org.tenant_id, entity.name, params=dict(entity.params), stats=tally.stats,
                                         then=partial(decode_whole, entity, self._ceiling_ms(tally.stats)))
         _note_odd_dates(tally, entity, answer.odd_dates)
         rows = _rows(answer)
+        await self._foreground.quiet()
         changed = await self._store.records.store_page(
             org.tenant_id, entity.name, rows, run_id=run_id, now=self._clock.time(),
             seen_all=[row.xero_id for row in rows], page_count=1,

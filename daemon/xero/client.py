@@ -20,6 +20,7 @@ import structlog
 
 from clock import Clock
 from daemon.core.errors import XeroAuthError, XeroDailyLimitSpent, XeroError, XeroRateLimited, XeroTransientError
+from daemon.core.foreground import Foreground
 from daemon.core.net import outbound
 from daemon.xero.dates import http_date
 from daemon.xero.decoding import OFF_LOOP_BYTES, BrokenBody, decode, decode_off_loop, inflate, inflated_size
@@ -62,8 +63,10 @@ class XeroClient:
     def __init__(
         self, api_url: str, http: aiohttp.ClientSession, tokens: TokenManager, clock: Clock, pacer: Pacer,
         *, retry: RetryPolicy = RetryPolicy(), rng: random.Random | None = None, metrics=None,
+        foreground: Foreground | None = None,
     ) -> None:
         self._base = api_url.rstrip("/")
+        self._foreground = foreground  # a large answer is decoded once no request is being answered
         self._http = http
         self._tokens = tokens
         self._clock = clock
@@ -136,7 +139,7 @@ class XeroClient:
         if self._metrics is not None:
             self._metrics.api_call(status)
         if status == 200:
-            return await _parse(body, encoding, path, then)
+            return await _parse(body, encoding, path, then, self._foreground)
         raise _error_for(status, resp_headers, _readable(body, encoding), path, stats.server_time or self._clock.time())
 
 
@@ -144,9 +147,12 @@ class _TokenExpired(XeroError):
     pass
 
 
-async def _parse(body: bytes, encoding: str, path: str, then: Callable[[Any], Any] | None) -> Any:
+async def _parse(body: bytes, encoding: str, path: str, then: Callable[[Any], Any] | None,
+                 foreground: Foreground | None = None) -> Any:
     try:
         if inflated_size(body, encoding) > OFF_LOOP_BYTES:
+            if foreground is not None:  # the decoder's work can wait for the requests being answered
+                await foreground.quiet()
             return await decode_off_loop(body, then, encoding)
         return decode(body, then, encoding)
     except BrokenBody as err:

@@ -19,6 +19,7 @@ import structlog
 
 from clock import Clock
 from daemon.core.errors import CommandError
+from daemon.core.foreground import Foreground
 from daemon.core.metrics import Metrics
 from daemon.core.settings import Settings
 from daemon.core.tasks import TaskGroup
@@ -50,7 +51,7 @@ class Ctx:
     home: Any = None  # handlers/slack/home.py HomeTab (None without a bot token)
     channel: str = ""  # where the command was typed
     slack: Any = None  # the Slack Web API client (to check the bot is in a channel)
-    arrivals: Any = None  # handlers/slack/door.py Arrivals: the replies wait for the acknowledgements in progress
+    foreground: Foreground | None = None  # the replies wait for the acknowledgements in progress
 
     def count(self, command: str, outcome: str) -> None:
         if self.metrics is not None:
@@ -262,8 +263,8 @@ async def handle(ctx: Ctx, chosen: Chosen, respond) -> None:
     command = chosen.command
 
     async def work() -> Reply:
-        if ctx.arrivals is not None:
-            await ctx.arrivals.quiet()
+        if ctx.foreground is not None:
+            await ctx.foreground.quiet()
         target = chosen.target
         if target is None and command.names_org:
             target = await ctx.service.target(chosen.words, **command.takes)

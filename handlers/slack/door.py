@@ -14,13 +14,10 @@ No door answers with a traceback.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import json
 import time
-from contextlib import contextmanager
-from typing import Iterator
 from urllib.parse import parse_qsl
 
 import structlog
@@ -28,7 +25,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.request.async_request import AsyncBoltRequest
 
-from daemon.core.keys import SETTINGS, SLACK_BOLT, SLACK_COMMANDS
+from daemon.core.keys import FOREGROUND, SETTINGS, SLACK_BOLT, SLACK_COMMANDS
 
 log = structlog.get_logger(__name__)
 
@@ -40,45 +37,8 @@ class BadBody(ValueError):
     """A signed body that is not something Slack sends."""
 
 
-class Arrivals:
-    """The Slack requests this process is answering. The work a command does after its acknowledgement (a status
-    to build and post) waits until none is left (or QUIET_LIMIT): 200 commands arriving together are all
-    acknowledged first, instead of the first ones' replies taking the loop from the later ones' acknowledgements
-    (bench/slack_load.py). Slack's 3-second budget is for the acknowledgement."""
-
-    QUIET_LIMIT = 0.5  # seconds a reply waits at most, however busy the door
-
-    def __init__(self) -> None:
-        self._open = 0
-        self._quiet = asyncio.Event()
-        self._quiet.set()
-
-    @contextmanager
-    def arriving(self) -> Iterator[None]:
-        self._open += 1
-        self._quiet.clear()
-        try:
-            yield
-        finally:
-            self._open -= 1
-            if not self._open:
-                self._quiet.set()
-
-    async def quiet(self) -> None:
-        if self._quiet.is_set():
-            return
-        try:
-            async with asyncio.timeout(self.QUIET_LIMIT):
-                await self._quiet.wait()
-        except TimeoutError:
-            pass
-
-
-ARRIVALS = web.AppKey("slack_arrivals", Arrivals)
-
-
 async def events(request: web.Request) -> web.Response:
-    with request.app[ARRIVALS].arriving():
+    with request.app[FOREGROUND].arriving():  # what can wait waits meanwhile (daemon/core/foreground.py)
         return await _events(request)
 
 

@@ -4,7 +4,6 @@ it (401 whatever the body or headers), a signed body that is not Slack's is 400,
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from urllib.parse import parse_qsl, urlencode
@@ -122,25 +121,6 @@ async def test_a_command_acknowledges_and_answers_as_before(daemon, emulator, sl
     sent = await command(daemon, slack, "sync Demo Company (UK)")
     assert "Syncing Demo Company (UK) now" in (await sent.acked()).fallback
     assert "Synced Demo Company (UK)" in (await slack.response(sent.tag)).fallback
-
-
-async def test_work_after_an_acknowledgement_waits_for_the_acknowledgements_in_progress(monkeypatch):
-    """A reply's work starts once no Slack request is being acknowledged (200 commands arriving together are all
-    acknowledged first); under endless arrivals it starts after Arrivals.QUIET_LIMIT anyway."""
-    from handlers.slack.door import Arrivals
-
-    arrivals = Arrivals()
-    await arrivals.quiet()  # nothing arriving: at once
-    with arrivals.arriving():
-        waiting = asyncio.ensure_future(arrivals.quiet())
-        with arrivals.arriving():
-            await asyncio.sleep(0)
-        await asyncio.sleep(0)
-        assert not waiting.done()  # one request is still being acknowledged
-    await asyncio.wait_for(waiting, 1)
-    monkeypatch.setattr(Arrivals, "QUIET_LIMIT", 0.01)
-    with arrivals.arriving():
-        await asyncio.wait_for(arrivals.quiet(), 1)  # gives up waiting: the reply is not starved
 
 
 async def test_a_command_over_socket_mode_is_answered_as_over_http(daemon, emulator, slack):

@@ -1,0 +1,71 @@
+"""Requests a person is waiting on, and the work that gives way to them.
+
+The Slack door marks each request it is answering (`arriving`); Slack gives an acknowledgement three seconds.
+Work nobody is waiting on at that moment waits (`quiet`) until none is left, at most QUIET_LIMIT each time, so a
+stream of requests slows it but never stops it:
+
+- the work after a command's acknowledgement (a status to build and post): 200 commands arriving together are
+  all acknowledged first, instead of the first ones' replies taking the loop from the later ones' acknowledgements;
+- a sync: its next page request, the decoding of a large page, its next write; and on SQLite, the writer thread
+  between two statements of a write and the WAL checkpoint (`quiet_blocking`, in those threads).
+
+A large first sync keeps both of a small machine's cores busy (Xero's answers decoded, the store written), and a
+burst of 200 `/xero status` shared them: acknowledged in 88-127 ms during a million-invoice first sync against
+45-60 ms on an idle daemon. Giving way: 60-83 ms, the sync as fast as before (bench/slack_load.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from contextlib import contextmanager
+from typing import Iterator
+
+
+class Foreground:
+    QUIET_LIMIT = 0.5  # seconds a piece of work waits at most, however busy the doors are
+
+    def __init__(self) -> None:
+        self._open = 0
+        self.waiting = 0  # tasks waiting in `quiet` now
+        self._quiet = asyncio.Event()  # for the loop's tasks
+        self._quiet.set()
+        self._quiet_threads = threading.Event()  # for the store's threads
+        self._quiet_threads.set()
+
+    @property
+    def busy(self) -> bool:
+        return self._open > 0
+
+    @contextmanager
+    def arriving(self) -> Iterator[None]:
+        """While a request is being answered (on the event loop)."""
+        self._open += 1
+        if self._open == 1:
+            self._quiet.clear()
+            self._quiet_threads.clear()
+        try:
+            yield
+        finally:
+            self._open -= 1
+            if not self._open:
+                self._quiet.set()
+                self._quiet_threads.set()
+
+    async def quiet(self) -> None:
+        """Until no request is being answered (at once if none is), or QUIET_LIMIT."""
+        if self._quiet.is_set():
+            return
+        self.waiting += 1
+        try:
+            async with asyncio.timeout(self.QUIET_LIMIT):
+                await self._quiet.wait()
+        except TimeoutError:
+            pass
+        finally:
+            self.waiting -= 1
+
+    def quiet_blocking(self) -> None:
+        """`quiet` for a thread other than the loop's (SQLite's writer and checkpointer)."""
+        if not self._quiet_threads.is_set():
+            self._quiet_threads.wait(self.QUIET_LIMIT)

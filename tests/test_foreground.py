@@ -1,0 +1,97 @@
+"""Work nobody is waiting on gives way to the Slack requests being answered (daemon/core/foreground.py): a command's
+reply, a sync's page requests, decoding and writes, SQLite's writer between two statements and its checkpoint.
+Each waits at most Foreground.QUIET_LIMIT, so a stream of requests slows it and never stops it."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+from daemon.core.foreground import Foreground
+from daemon.core.keys import FOREGROUND
+from storage.sqlite import SqliteDatabase
+from tests.waiting import eventually
+
+
+async def test_quiet_waits_for_the_requests_being_answered_and_no_longer_than_its_limit(monkeypatch):
+    foreground = Foreground()
+    await foreground.quiet()  # nothing arriving: at once
+    with foreground.arriving():
+        waiting = asyncio.ensure_future(foreground.quiet())
+        with foreground.arriving():
+            await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        assert not waiting.done() and foreground.waiting == 1  # one request is still being answered
+    await asyncio.wait_for(waiting, 1)
+    assert foreground.waiting == 0
+    monkeypatch.setattr(Foreground, "QUIET_LIMIT", 0.01)
+    with foreground.arriving():
+        await asyncio.wait_for(foreground.quiet(), 1)  # gives up waiting: the work is not starved
+        await asyncio.to_thread(foreground.quiet_blocking)  # and so does a thread
+
+
+async def test_a_thread_waits_until_the_last_request_is_answered(monkeypatch):
+    monkeypatch.setattr(Foreground, "QUIET_LIMIT", 30)
+    foreground, order = Foreground(), []
+
+    def thread_work() -> None:
+        foreground.quiet_blocking()
+        order.append("thread carried on")
+
+    with foreground.arriving():
+        thread = asyncio.ensure_future(asyncio.to_thread(thread_work))
+        await asyncio.wait({thread}, timeout=0.05)  # time for the thread to run, were it not waiting
+        order.append("request answered")
+    await asyncio.wait_for(thread, 5)
+    assert order == ["request answered", "thread carried on"]
+
+
+async def test_a_sync_asks_xero_for_nothing_while_a_slack_request_is_answered(daemon, emulator, monkeypatch):
+    monkeypatch.setattr(Foreground, "QUIET_LIMIT", 60)
+    await daemon.connect(emulator)
+    await daemon.advance(0)
+    tenant = emulator.state.tenants[0].tenant_id
+    foreground = daemon.app[FOREGROUND]
+    emulator.state.clear_calls()
+    with foreground.arriving():
+        sync = asyncio.ensure_future(daemon.service.sync(tenant))
+        await eventually(lambda: foreground.waiting, "the sync to wait for the request being answered")
+        assert emulator.api_calls(tenant) == [] and not sync.done()
+    assert (await asyncio.wait_for(sync, 30)).run.outcome == "success"  # then it runs, whole
+    assert emulator.api_calls(tenant)
+
+
+async def test_sqlites_writer_gives_way_between_two_statements_of_a_write(tmp_path):
+    entered, release = threading.Event(), threading.Event()
+    writer: list[int] = []  # the writer thread's id, once the first insert is done
+    calls: list[int] = []
+
+    def give_way() -> None:  # in the writer's thread before each statement (and the checkpointer's)
+        calls.append(threading.get_ident())
+        if writer and threading.get_ident() == writer[0] and not entered.is_set():
+            entered.set()
+            release.wait(10)
+
+    db = SqliteDatabase(tmp_path / "store.db", give_way=give_way)
+    await db.connect()
+    try:
+        def create():
+            yield "CREATE TABLE t (x INTEGER)", ()
+
+        def insert_two():
+            yield "INSERT INTO t VALUES (?)", (1,)
+            writer.append(threading.get_ident())
+            yield "INSERT INTO t VALUES (?)", (2,)
+
+        await db.write(create)
+        writing = asyncio.ensure_future(db.write(insert_two))
+        assert await asyncio.to_thread(entered.wait, 10)  # before the second insert
+        assert not writing.done()
+        assert await db.fetchall("SELECT x FROM t") == []  # one row written, nothing committed: the write waits
+        release.set()
+        await asyncio.wait_for(writing, 10)
+        assert [row["x"] for row in await db.fetchall("SELECT x FROM t ORDER BY x")] == [1, 2]
+        assert threading.get_ident() not in calls and calls.count(writer[0]) >= 3  # a statement each, off the loop
+    finally:
+        release.set()
+        await db.close()
