@@ -10,8 +10,10 @@ stream of requests slows it but never stops it:
   between two statements of a write and the WAL checkpoint (`quiet_blocking`, in those threads).
 
 A large first sync keeps both of a small machine's cores busy (Xero's answers decoded, the store written), and a
-burst of 200 `/xero status` shared them: acknowledged in 88-127 ms during a million-invoice first sync against
-45-60 ms on an idle daemon. Giving way: 60-83 ms, the sync as fast as before (bench/slack_load.py).
+burst of 200 `/xero status` shared them: acknowledged in 88-127 ms during a million-invoice first sync on SQLite
+against 45-60 ms on an idle daemon. Giving way: p99 88-99 ms over three runs, most bursts 60-80 ms, the sync as
+fast as before (bench/slack_load.py). A request that itself writes (the Home tab's Reset window) while a sync's
+SQLite write is waiting here waits behind it, at most QUIET_LIMIT more.
 """
 
 from __future__ import annotations
@@ -32,10 +34,6 @@ class Foreground:
         self._quiet.set()
         self._quiet_threads = threading.Event()  # for the store's threads
         self._quiet_threads.set()
-
-    @property
-    def busy(self) -> bool:
-        return self._open > 0
 
     @contextmanager
     def arriving(self) -> Iterator[None]:

@@ -36,8 +36,8 @@ class SlashCommands:
     The door (handlers/slack/door.py) calls `answer` for a command that came over HTTP, after checking its
     signature and parsing it, rather than handing it to bolt's dispatch: for a command that adds nothing (our
     `authorize` is a function, the self-event and URL-verification middleware are for events) and was the largest
-    part of an acknowledgement's cost: 200 concurrent `/xero status` on an idle daemon were acknowledged in 74 ms
-    through bolt, 54 ms without it (bench/slack_load.py). Bolt calls `answer` from listener middleware for a
+    part of an acknowledgement's cost: 200 concurrent `/xero status` on an idle daemon were acknowledged in 66-78 ms
+    through bolt, 50-64 ms without it (bench/slack_load.py). Bolt calls `answer` from listener middleware for a
     command over Socket Mode, so both ways run the same code."""
 
     def __init__(self, client: AsyncWebClient, make_ctx) -> None:
