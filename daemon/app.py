@@ -134,7 +134,7 @@ def _notifier(app: web.Application) -> Notifier:
 
 
 async def _store(app: web.Application) -> AsyncIterator[None]:
-    store = await Store.open(app[SETTINGS].database_url, app[SECRETS], give_way=app[FOREGROUND].quiet_blocking)
+    store = await Store.open(app[SETTINGS].database_url, app[SECRETS], give_way=app[FOREGROUND])
     now = app[CLOCK].time()
     interrupted = await store.runs.interrupt_unfinished(now)
     if interrupted:

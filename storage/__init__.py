@@ -7,13 +7,12 @@ import os
 import secrets
 import socket
 from pathlib import Path
-from typing import Callable
 
 from storage.alerts import Alerts
 from storage.api_keys import ApiKeys
 from storage.app_budget import AppBudget
 from storage.cipher import Cipher
-from storage.db import Database, open_database
+from storage.db import Database, GiveWay, open_database
 from storage.grants import Grants
 from storage.home import HomeViews
 from storage.migrations import migrate
@@ -41,7 +40,7 @@ class Store:
         self.app_budget = AppBudget(db)
 
     @classmethod
-    async def open(cls, url: str | Path, cipher: Cipher, *, give_way: Callable[[], object] | None = None) -> "Store":
+    async def open(cls, url: str | Path, cipher: Cipher, *, give_way: GiveWay | None = None) -> "Store":
         """Connect to `url` (a DATABASE_URL, or the path of a SQLite file) and apply any migration not yet applied
         (`give_way`: see `storage.db.open_database`)."""
         db = open_database(url, give_way=give_way)

@@ -102,27 +102,37 @@ def run_plan(plan: Plan[T], execute: Callable[[str, Sequence[Any]], int],
         return done.value
 
 
-async def run_plan_async(plan: Plan[T], tx: Tx) -> T:
-    """Drive a write plan with a transaction's async `execute` and `fetchall`."""
+async def run_plan_async(plan: Plan[T], tx: Tx, give_way: GiveWay | None = None) -> T:
+    """Drive a write plan with a transaction's async `execute` and `fetchall` (`give_way.quiet()` before each)."""
     steps = plan()
     try:
         statement = next(steps)
         while True:
+            if give_way is not None:
+                await give_way.quiet()
             answer = await (tx.fetchall(*statement) if isinstance(statement, Query) else tx.execute(*statement))
             statement = steps.send(answer)
     except StopIteration as done:
         return done.value
 
 
-def open_database(url: str | Path, *, give_way: Callable[[], object] | None = None) -> Database:
-    """The backend for a `DATABASE_URL` (a bare path is a SQLite file), not yet connected. `give_way` is called
-    in SQLite's writer thread between the statements of a write, and in its checkpointer's before a checkpoint:
-    it may block for a moment so those threads leave the CPU to requests being answered (on PostgreSQL that work
-    is the server's)."""
+class GiveWay(Protocol):
+    """What a write waits on between two of its statements, so that a long write leaves the machine to the
+    requests being answered (daemon/core/foreground.py): `quiet` on the event loop (PostgreSQL), `quiet_blocking`
+    in SQLite's writer and checkpointer threads. Each returns at once when nobody is waiting, and soon anyway."""
+
+    async def quiet(self) -> None: ...
+
+    def quiet_blocking(self) -> None: ...
+
+
+def open_database(url: str | Path, *, give_way: GiveWay | None = None) -> Database:
+    """The backend for a `DATABASE_URL` (a bare path is a SQLite file), not yet connected; its writes wait on
+    `give_way` between statements (SQLite's checkpoints too)."""
     if isinstance(url, str) and is_postgres(url):
         from storage.postgres import PostgresDatabase
 
-        return PostgresDatabase(url)
+        return PostgresDatabase(url, give_way=give_way)
     from storage.sqlite import SqliteDatabase
 
     return SqliteDatabase(sqlite_path(url) if isinstance(url, str) else url, give_way=give_way)

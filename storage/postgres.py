@@ -14,7 +14,7 @@ from typing import Any, AsyncIterator, Iterable, TypeVar
 
 import asyncpg
 
-from storage.db import Plan, Row, run_plan_async
+from storage.db import GiveWay, Plan, Row, run_plan_async
 
 T = TypeVar("T")
 
@@ -55,9 +55,10 @@ class PostgresDatabase:
     greatest = "GREATEST"  # the largest of several values
     lock_row = " FOR NO KEY UPDATE"  # does not block inserts that reference the row (foreign keys)
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, give_way: GiveWay | None = None) -> None:
         self.url = url
         self._pool: asyncpg.Pool | None = None
+        self._give_way = give_way  # awaited before each statement of a write (storage/db.py)
 
     async def connect(self) -> None:
         self._pool = await asyncpg.create_pool(self.url, min_size=1, max_size=POOL_SIZE)
@@ -79,7 +80,7 @@ class PostgresDatabase:
 
     async def write(self, plan: Plan[T]) -> T:
         async with self.transaction() as tx:
-            return await run_plan_async(plan, tx)
+            return await run_plan_async(plan, tx, self._give_way)
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
         return await self.pool.fetch(numbered(sql), *_safe(params))

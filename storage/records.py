@@ -41,6 +41,7 @@ _WIDTH = 8  # parameters per row
 # limit (999 before 3.32). PostgreSQL takes the page as one statement over arrays (`_PG_UPSERT`): one plan for
 # any page size, eight parameters instead of eight thousand.
 ROWS_PER_STATEMENT = 1000 if sqlite3.sqlite_version_info >= (3, 32) else 999 // _WIDTH
+PG_ROWS_PER_STATEMENT = 1000  # PostgreSQL: one unnest() upsert of up to this many rows (a page)
 _PG_UPSERT = (
     _INSERT + " SELECT ?, u, t, s, m, d, ?, q"
     " FROM unnest(?::uuid[], ?::text[], ?::text[], ?::bigint[], ?::text[], ?::bigint[]) AS page(u, t, s, m, d, q)"
@@ -177,13 +178,14 @@ class Records:
             # sync; on PostgreSQL it was planned as a scan of the set while its statistics still called it small,
             # each page costing more than the last: 120 -> 660 ms a page over 200 pages.)
             returned: list[tuple[int, bool]] = []
-            if postgres:
+            if postgres:  # a statement per thousand rows: a write waits between them (storage/db.GiveWay)
                 for column, page in kinds:
-                    if page:
+                    for start in range(0, len(page), PG_ROWS_PER_STATEMENT):
+                        batch = page[start:start + PG_ROWS_PER_STATEMENT]
                         returned += (yield Query((_PG_UPSERT + _UPSERT_TAIL.format(key=column) + _PG_RETURNING, (
-                            set_id, now, [k[0] for _, k, _ in page], [k[1] for _, k, _ in page],
-                            [r.status for _, _, r in page], [r.updated_ms for _, _, r in page],
-                            [r.data for _, _, r in page], [seq for seq, _, _ in page]))))
+                            set_id, now, [k[0] for _, k, _ in batch], [k[1] for _, k, _ in batch],
+                            [r.status for _, _, r in batch], [r.updated_ms for _, _, r in batch],
+                            [r.data for _, _, r in batch], [seq for seq, _, _ in batch]))))
             elif unique:
                 before = (yield Query((_LAST_ROWID, ())))[0][0] or 0
                 for column, page in kinds:

@@ -13,7 +13,7 @@ from typing import Any, AsyncIterator, Callable, Iterable, TypeVar
 import aiosqlite
 import structlog
 
-from storage.db import Plan, run_plan
+from storage.db import GiveWay, Plan, run_plan
 from storage.files import private_file
 
 T = TypeVar("T")
@@ -47,9 +47,10 @@ class SqliteDatabase:
     greatest = "MAX"  # the largest of several values
     lock_row = ""
 
-    def __init__(self, path: Path, *, give_way: Callable[[], object] | None = None) -> None:
+    def __init__(self, path: Path, *, give_way: GiveWay | None = None) -> None:
         self.path = path
-        self._give_way = give_way or _carry_on  # called in the writer's and checkpointer's threads
+        # called in the writer's thread before each statement of a write, in the checkpointer's before a checkpoint
+        self._give_way = give_way.quiet_blocking if give_way is not None else _carry_on
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
         self._checkpointer: aiosqlite.Connection | None = None

@@ -1,5 +1,6 @@
 """Work nobody is waiting on gives way to the Slack requests being answered (daemon/core/foreground.py): a command's
-reply, a sync's page requests, decoding and writes, SQLite's writer between two statements and its checkpoint.
+reply, a sync's page requests, decoding and writes, a write between two of its statements (on both backends), and
+SQLite's checkpoint.
 Each waits at most Foreground.QUIET_LIMIT, so a stream of requests slows it and never stops it."""
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ import threading
 
 from daemon.core.foreground import Foreground
 from daemon.core.keys import FOREGROUND
-from storage.sqlite import SqliteDatabase
+from storage.db import open_database
 from tests.waiting import eventually
 
 
@@ -61,18 +62,33 @@ async def test_a_sync_asks_xero_for_nothing_while_a_slack_request_is_answered(da
     assert emulator.api_calls(tenant)
 
 
-async def test_sqlites_writer_gives_way_between_two_statements_of_a_write(tmp_path):
-    entered, release = threading.Event(), threading.Event()
-    writer: list[int] = []  # the writer thread's id, once the first insert is done
-    calls: list[int] = []
+class HeldAtSecondInsert:
+    """A GiveWay (storage/db.py) that holds the write once its first insert is done: SQLite's writer thread calls
+    `quiet_blocking`, PostgreSQL's write `quiet` on the loop."""
 
-    def give_way() -> None:  # in the writer's thread before each statement (and the checkpointer's)
-        calls.append(threading.get_ident())
-        if writer and threading.get_ident() == writer[0] and not entered.is_set():
-            entered.set()
-            release.wait(10)
+    def __init__(self) -> None:
+        self.writer: int | None = None  # the thread the plan runs in, once the first insert is done
+        self.entered, self.release = threading.Event(), threading.Event()
+        self.calls: list[int] = []
 
-    db = SqliteDatabase(tmp_path / "store.db", give_way=give_way)
+    def _holds(self) -> bool:
+        self.calls.append(threading.get_ident())
+        return threading.get_ident() == self.writer and not self.entered.is_set()
+
+    def quiet_blocking(self) -> None:  # SQLite's writer (and checkpointer: not held)
+        if self._holds():
+            self.entered.set()
+            self.release.wait(10)
+
+    async def quiet(self) -> None:  # PostgreSQL
+        if self._holds():
+            self.entered.set()
+            await asyncio.to_thread(self.release.wait, 10)
+
+
+async def test_a_write_gives_way_between_two_of_its_statements(database_url):
+    held = HeldAtSecondInsert()
+    db = open_database(database_url, give_way=held)
     await db.connect()
     try:
         def create():
@@ -80,18 +96,20 @@ async def test_sqlites_writer_gives_way_between_two_statements_of_a_write(tmp_pa
 
         def insert_two():
             yield "INSERT INTO t VALUES (?)", (1,)
-            writer.append(threading.get_ident())
+            held.writer = threading.get_ident()
             yield "INSERT INTO t VALUES (?)", (2,)
 
         await db.write(create)
         writing = asyncio.ensure_future(db.write(insert_two))
-        assert await asyncio.to_thread(entered.wait, 10)  # before the second insert
+        assert await asyncio.to_thread(held.entered.wait, 10)  # before the second insert
         assert not writing.done()
         assert await db.fetchall("SELECT x FROM t") == []  # one row written, nothing committed: the write waits
-        release.set()
+        held.release.set()
         await asyncio.wait_for(writing, 10)
         assert [row["x"] for row in await db.fetchall("SELECT x FROM t ORDER BY x")] == [1, 2]
-        assert threading.get_ident() not in calls and calls.count(writer[0]) >= 3  # a statement each, off the loop
+        assert held.calls.count(held.writer) >= 3  # before each statement
+        if db.dialect == "sqlite":
+            assert threading.get_ident() not in held.calls  # in SQLite's threads, not on the loop
     finally:
-        release.set()
+        held.release.set()
         await db.close()
