@@ -41,7 +41,7 @@ _WIDTH = 8  # parameters per row
 # limit (999 before 3.32). PostgreSQL takes the page as one statement over arrays (`_PG_UPSERT`): one plan for
 # any page size, eight parameters instead of eight thousand.
 ROWS_PER_STATEMENT = 1000 if sqlite3.sqlite_version_info >= (3, 32) else 999 // _WIDTH
-PG_ROWS_PER_STATEMENT = 1000  # PostgreSQL: one unnest() upsert of up to this many rows (a page)
+PG_ROWS_PER_STATEMENT = 250  # PostgreSQL: rows per unnest() upsert (a write waits between them)
 _PG_UPSERT = (
     _INSERT + " SELECT ?, u, t, s, m, d, ?, q"
     " FROM unnest(?::uuid[], ?::text[], ?::text[], ?::bigint[], ?::text[], ?::bigint[]) AS page(u, t, s, m, d, q)"
@@ -178,7 +178,7 @@ class Records:
             # sync; on PostgreSQL it was planned as a scan of the set while its statistics still called it small,
             # each page costing more than the last: 120 -> 660 ms a page over 200 pages.)
             returned: list[tuple[int, bool]] = []
-            if postgres:  # a statement per thousand rows: a write waits between them (storage/db.GiveWay)
+            if postgres:  # PG_ROWS_PER_STATEMENT rows a statement: a write waits between them (storage/db.GiveWay)
                 for column, page in kinds:
                     for start in range(0, len(page), PG_ROWS_PER_STATEMENT):
                         batch = page[start:start + PG_ROWS_PER_STATEMENT]
