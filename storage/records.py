@@ -38,8 +38,8 @@ _WIDTH = 8  # parameters per row
 # A page is upserted a few hundred rows per statement, not one statement per row: SQLite releases Python's GIL
 # around every statement step, and with the next page being decoded on another thread, a per-row statement waited
 # for the GIL a thousand times a page (measured: 30 pages took 37 s instead of 0.3 s). Bound by SQLite's variable
-# limit (999 before 3.32). PostgreSQL takes the page as one statement over arrays (`_PG_UPSERT`): one plan for
-# any page size, eight parameters instead of eight thousand.
+# limit (999 before 3.32). PostgreSQL takes the rows as arrays (`_PG_UPSERT`): one plan for any number of rows,
+# eight parameters instead of eight thousand, PG_ROWS_PER_STATEMENT rows a statement.
 ROWS_PER_STATEMENT = 1000 if sqlite3.sqlite_version_info >= (3, 32) else 999 // _WIDTH
 PG_ROWS_PER_STATEMENT = 250  # PostgreSQL: rows per unnest() upsert (a write waits between them)
 _PG_UPSERT = (
