@@ -66,8 +66,9 @@ class Database(Protocol):
     def transaction(self) -> AsyncContextManager[Tx]:
         """One write transaction; writes that belong together go in one of these. Rolled back on any error."""
 
-    async def write(self, plan: Plan[T]) -> T:
-        """Run a write plan as one transaction (the hot path: a page of records)."""
+    async def write(self, plan: Plan[T], *, gives_way: bool = False) -> T:
+        """Run a write plan as one transaction (the hot path: a page of records); `gives_way`: a long write nobody
+        waits on (a sync's page), which may wait once between two statements (`GiveWay`)."""
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]: ...
 
@@ -103,13 +104,14 @@ def run_plan(plan: Plan[T], execute: Callable[[str, Sequence[Any]], int],
 
 
 async def run_plan_async(plan: Plan[T], tx: Tx, give_way: GiveWay | None = None) -> T:
-    """Drive a write plan with a transaction's async `execute` and `fetchall` (`give_way.quiet()` before each)."""
+    """Drive a write plan with a transaction's async `execute` and `fetchall` (`give_way.quiet()` before each
+    statement, until it has once waited)."""
     steps = plan()
     try:
         statement = next(steps)
         while True:
-            if give_way is not None:
-                await give_way.quiet()
+            if give_way is not None and await give_way.quiet():
+                give_way = None  # once: the transaction holds its locks meanwhile
             answer = await (tx.fetchall(*statement) if isinstance(statement, Query) else tx.execute(*statement))
             statement = steps.send(answer)
     except StopIteration as done:
@@ -117,13 +119,15 @@ async def run_plan_async(plan: Plan[T], tx: Tx, give_way: GiveWay | None = None)
 
 
 class GiveWay(Protocol):
-    """What a write waits on between two of its statements, so that a long write leaves the machine to the
-    requests being answered (daemon/core/foreground.py): `quiet` on the event loop (PostgreSQL), `quiet_blocking`
-    in SQLite's writer and checkpointer threads. Each returns at once when nobody is waiting, and soon anyway."""
+    """What a write that gives way (`Database.write(..., gives_way=True)`) waits on between two of its statements,
+    so that a long write leaves the machine to the requests being answered (daemon/core/foreground.py): `quiet` on
+    the event loop (PostgreSQL), `quiet_blocking` in SQLite's writer thread (and its checkpointer's). Each returns at
+    once when nobody is waiting, and soon anyway, saying whether it waited: a write waits once at most, so that
+    its locks (and, on SQLite, the writes queued behind it) are held up by one wait at most."""
 
-    async def quiet(self) -> None: ...
+    async def quiet(self) -> bool: ...
 
-    def quiet_blocking(self) -> None: ...
+    def quiet_blocking(self) -> bool: ...
 
 
 def open_database(url: str | Path, *, give_way: GiveWay | None = None) -> Database:

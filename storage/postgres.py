@@ -58,7 +58,7 @@ class PostgresDatabase:
     def __init__(self, url: str, *, give_way: GiveWay | None = None) -> None:
         self.url = url
         self._pool: asyncpg.Pool | None = None
-        self._give_way = give_way  # awaited before each statement of a write (storage/db.py)
+        self._give_way = give_way  # what a write that gives way waits on (storage/db.GiveWay)
 
     async def connect(self) -> None:
         self._pool = await asyncpg.create_pool(self.url, min_size=1, max_size=POOL_SIZE)
@@ -78,9 +78,9 @@ class PostgresDatabase:
         async with self.pool.acquire() as conn, conn.transaction():
             yield PgTx(conn)
 
-    async def write(self, plan: Plan[T]) -> T:
+    async def write(self, plan: Plan[T], *, gives_way: bool = False) -> T:
         async with self.transaction() as tx:
-            return await run_plan_async(plan, tx, self._give_way)
+            return await run_plan_async(plan, tx, self._give_way if gives_way else None)
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
         return await self.pool.fetch(numbered(sql), *_safe(params))

@@ -213,7 +213,7 @@ class Records:
                 yield _MARK_UNLESS_RESET, (tenant_id, entity, watermark_ms, tenant_id, resets)
             return changes
 
-        return await self._db.write(plan)
+        return await self._db.write(plan, gives_way=True)  # a sync's page: waits for the requests being answered
 
     async def changes(self, tenant_id: str, entity: str, after_seq: int, limit: int,
                       modified_after_ms: int | None = None) -> list[Change]:

@@ -49,7 +49,7 @@ class SqliteDatabase:
 
     def __init__(self, path: Path, *, give_way: GiveWay | None = None) -> None:
         self.path = path
-        # called in the writer's thread before each statement of a write, in the checkpointer's before a checkpoint
+        # in the writer's thread for a write that gives way, in the checkpointer's before a checkpoint
         self._give_way = give_way.quiet_blocking if give_way is not None else _carry_on
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
@@ -113,8 +113,9 @@ class SqliteDatabase:
                 await asyncio.shield(_rollback(writer))
                 raise
 
-    async def write(self, plan: Plan[T]) -> T:
-        """Run a write plan on the writer's thread inside one write transaction (rolled back if it raises).
+    async def write(self, plan: Plan[T], *, gives_way: bool = False) -> T:
+        """Run a write plan on the writer's thread inside one write transaction (rolled back if it raises);
+        `gives_way`: see `storage.db.Database.write`.
 
         For hot paths that write several statements at once (a page of records): one hop to the writer's thread
         instead of one per statement. Each hop waits for the GIL, which the next page's decoding holds; a page
@@ -124,7 +125,8 @@ class SqliteDatabase:
         writer = self._writer
         async with self._lock:
             # aiosqlite runs every call as a function on its thread; `_execute` queues one (as its own methods do).
-            result = await writer._execute(_in_transaction, writer._conn, plan, self._give_way)
+            result = await writer._execute(_in_transaction, writer._conn, plan,
+                                           self._give_way if gives_way else _carry_on)
         self._checkpoint()
         return result
 
@@ -165,20 +167,24 @@ def xero_uuid(xero_id: object) -> bytes | None:
     return None
 
 
-def _carry_on() -> None:
-    pass
+def _carry_on() -> bool:
+    return False
 
 
-def _in_transaction(conn: sqlite3.Connection, plan: Plan[T], give_way: Callable[[], object]) -> T:
-    """A write plan in one transaction, in the writer's thread; `give_way()` before each statement."""
+def _in_transaction(conn: sqlite3.Connection, plan: Plan[T], give_way: Callable[[], bool]) -> T:
+    """A write plan in one transaction, in the writer's thread; `give_way()` before each statement until it has
+    once waited (storage/db.GiveWay)."""
     conn.execute("BEGIN IMMEDIATE")
+    waited = False
 
     def execute(sql: str, params) -> int:
-        give_way()
+        nonlocal waited
+        waited = waited or give_way()
         return conn.execute(sql, params).rowcount
 
     def fetch(sql: str, params) -> list:
-        give_way()
+        nonlocal waited
+        waited = waited or give_way()
         return conn.execute(sql, params).fetchall()
 
     try:

@@ -75,15 +75,17 @@ class HeldAtSecondInsert:
         self.calls.append(threading.get_ident())
         return threading.get_ident() == self.writer and not self.entered.is_set()
 
-    def quiet_blocking(self) -> None:  # SQLite's writer (and checkpointer: not held)
+    def quiet_blocking(self) -> bool:  # SQLite's writer (and checkpointer: not held)
         if self._holds():
             self.entered.set()
-            self.release.wait(10)
+            return self.release.wait(10)
+        return False
 
-    async def quiet(self) -> None:  # PostgreSQL
+    async def quiet(self) -> bool:  # PostgreSQL
         if self._holds():
             self.entered.set()
-            await asyncio.to_thread(self.release.wait, 10)
+            return await asyncio.to_thread(self.release.wait, 10)
+        return False
 
 
 async def test_a_write_gives_way_between_two_of_its_statements(database_url):
@@ -100,16 +102,72 @@ async def test_a_write_gives_way_between_two_of_its_statements(database_url):
             yield "INSERT INTO t VALUES (?)", (2,)
 
         await db.write(create)
-        writing = asyncio.ensure_future(db.write(insert_two))
+        writing = asyncio.ensure_future(db.write(insert_two, gives_way=True))
         assert await asyncio.to_thread(held.entered.wait, 10)  # before the second insert
         assert not writing.done()
         assert await db.fetchall("SELECT x FROM t") == []  # one row written, nothing committed: the write waits
         held.release.set()
         await asyncio.wait_for(writing, 10)
         assert [row["x"] for row in await db.fetchall("SELECT x FROM t ORDER BY x")] == [1, 2]
-        assert held.calls.count(held.writer) >= 3  # before each statement
+        assert held.calls.count(held.writer) == 2  # before each statement until it has waited once
         if db.dialect == "sqlite":
             assert threading.get_ident() not in held.calls  # in SQLite's threads, not on the loop
     finally:
         held.release.set()
+        await db.close()
+
+
+class Counted:
+    """The daemon's Foreground, counting the waits made in the thread the writes run in (not the checkpointer's)."""
+
+    def __init__(self, foreground: Foreground) -> None:
+        self.foreground, self.waits, self.writer = foreground, 0, None
+
+    def _count(self, waited: bool) -> bool:
+        self.waits += waited and threading.get_ident() == self.writer
+        return waited
+
+    async def quiet(self) -> bool:
+        return self._count(await self.foreground.quiet())
+
+    def quiet_blocking(self) -> bool:
+        return self._count(self.foreground.quiet_blocking())
+
+
+def _three_inserts(counted: Counted):
+    def plan():
+        counted.writer = threading.get_ident()
+        for x in (1, 2, 3):
+            yield "INSERT INTO t VALUES (?)", (x,)
+    return plan
+
+
+async def _table(database_url: str, give_way) -> object:
+    db = open_database(database_url, give_way=give_way)
+    await db.connect()
+
+    def create():
+        yield "CREATE TABLE t (x INTEGER)", ()
+
+    await db.write(create)
+    return db
+
+
+async def test_a_write_gives_way_once_at_most_and_only_when_it_says_so(database_url, monkeypatch):
+    """Only a sync's page (`gives_way=True`) waits, and once: the Reset window's write, made while its own request
+    is being answered, does not wait for itself; a page's write holds its locks through one wait at most."""
+    monkeypatch.setattr(Foreground, "QUIET_LIMIT", 60)
+    foreground = Foreground()
+    counted = Counted(foreground)
+    db = await _table(database_url, counted)
+    try:
+        with foreground.arriving():
+            await asyncio.wait_for(db.write(_three_inserts(counted)), 10)  # does not give way: at once
+            assert counted.waits == 0
+            monkeypatch.setattr(Foreground, "QUIET_LIMIT", 0.01)
+            await asyncio.wait_for(db.write(_three_inserts(counted), gives_way=True), 10)
+            assert counted.waits == 1  # three statements, one wait
+        rows = await db.fetchall("SELECT x FROM t ORDER BY x")
+        assert [row["x"] for row in rows] == [1, 1, 2, 2, 3, 3]
+    finally:
         await db.close()

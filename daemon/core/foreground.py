@@ -12,8 +12,8 @@ stream of requests slows it but never stops it:
 A large first sync keeps both of a small machine's cores busy (Xero's answers decoded, the store written), and a
 burst of 200 `/xero status` shared them: acknowledged in 88-127 ms during a million-invoice first sync on SQLite
 against 45-60 ms on an idle daemon. Giving way: p99 88-99 ms over three runs, most bursts 60-80 ms, the sync as
-fast as before (bench/slack_load.py). A request that itself writes (the Home tab's Reset window) while a sync's
-SQLite write is waiting here waits behind it, at most QUIET_LIMIT more.
+fast as before (bench/slack_load.py). A write gives way at most once (storage/db.GiveWay), so a request that
+itself writes (the Home tab's Reset window) and meets a sync's write waiting here waits at most QUIET_LIMIT more.
 """
 
 from __future__ import annotations
@@ -50,10 +50,10 @@ class Foreground:
                 self._quiet.set()
                 self._quiet_threads.set()
 
-    async def quiet(self) -> None:
-        """Until no request is being answered (at once if none is), or QUIET_LIMIT."""
+    async def quiet(self) -> bool:
+        """Until no request is being answered (at once if none is), or QUIET_LIMIT; whether it waited."""
         if self._quiet.is_set():
-            return
+            return False
         self.waiting += 1
         try:
             async with asyncio.timeout(self.QUIET_LIMIT):
@@ -62,8 +62,11 @@ class Foreground:
             pass
         finally:
             self.waiting -= 1
+        return True
 
-    def quiet_blocking(self) -> None:
+    def quiet_blocking(self) -> bool:
         """`quiet` for a thread other than the loop's (SQLite's writer and checkpointer)."""
-        if not self._quiet_threads.is_set():
-            self._quiet_threads.wait(self.QUIET_LIMIT)
+        if self._quiet_threads.is_set():
+            return False
+        self._quiet_threads.wait(self.QUIET_LIMIT)
+        return True
