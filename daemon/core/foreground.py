@@ -6,13 +6,14 @@ stream of requests slows it but never stops it:
 
 - the work after a command's acknowledgement (a status to build and post): 200 commands arriving together are
   all acknowledged first, instead of the first ones' replies taking the loop from the later ones' acknowledgements;
-- a sync: its next page request, the decoding of a large page, its next write; and a write between two of its
-  statements (on PostgreSQL on the loop; on SQLite in its writer thread, `quiet_blocking`, as its WAL checkpoint).
+- a sync: its next page request, the decoding of a large page, its next write; and a page's write, once, between
+  two of its statements (on PostgreSQL on the loop; on SQLite in its writer thread, `quiet_blocking`, as its WAL
+  checkpoint).
 
 A large first sync keeps both of a small machine's cores busy (Xero's answers decoded, the store written), and a
 burst of 200 `/xero status` shared them: acknowledged in 88-127 ms during a million-invoice first sync on SQLite
-against 45-60 ms on an idle daemon. Giving way: p99 88-99 ms over three runs, most bursts 60-80 ms, the sync as
-fast as before (bench/slack_load.py). A write gives way at most once (storage/db.GiveWay), so a request that
+against 45-60 ms on an idle daemon. Giving way: p99 88-99 ms in four runs of five (113 in the fifth), most bursts
+60-80 ms, the sync as fast as before (bench/slack_load.py). A write gives way at most once (storage/db.GiveWay), so a request that
 itself writes (the Home tab's Reset window) and meets a sync's write waiting here waits at most QUIET_LIMIT more.
 """
 
