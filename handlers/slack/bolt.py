@@ -55,8 +55,7 @@ class SlashCommands:
         ctx = self._make_ctx(command.get("user_id", ""), command.get("channel_id") or "")
         chosen = await commands.acknowledge(ctx, command, ack)
         if chosen is not None:
-            url = command.get("response_url")
-            ctx.tasks.start(commands.handle(ctx, chosen, Respond(url, self._client) if url else None),
+            ctx.tasks.start(commands.handle(ctx, chosen, _respond(command.get("response_url"), self._client)),
                             name=f"slack:{chosen.command.name}")
         return ack.response
 
@@ -108,9 +107,8 @@ class Respond:
 _JSON = {"Content-Type": "application/json; charset=utf-8"}
 
 
-def _respond(respond, client: AsyncWebClient) -> Respond | None:
-    """The request's `respond` on the client's session (None where the request has no allowed response_url)."""
-    url = getattr(respond, "response_url", None)
+def _respond(url: str | None, client: AsyncWebClient) -> Respond | None:
+    """A request's `respond` on the client's session (None where the request has no allowed response_url)."""
     return Respond(url, client) if url else None
 
 
@@ -142,7 +140,8 @@ def _register(bolt: AsyncApp, make_ctx, client: AsyncWebClient, slash: SlashComm
         async def on_action(ack, body, action, respond) -> None:
             await ack()
             ctx = make_ctx((body.get("user") or {}).get("id", ""))
-            ctx.tasks.start(handler(ctx, action, _respond(respond, client)), name=f"slack:{action.get('action_id')}")
+            ctx.tasks.start(handler(ctx, action, _respond(getattr(respond, "response_url", None), client)),
+                            name=f"slack:{action.get('action_id')}")
         return on_action
 
     bolt.action(RETRY_ACTION)(listener(actions.retry))
