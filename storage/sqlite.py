@@ -172,23 +172,12 @@ def _carry_on() -> bool:
 
 
 def _in_transaction(conn: sqlite3.Connection, plan: Plan[T], give_way: Callable[[], bool]) -> T:
-    """A write plan in one transaction, in the writer's thread; `give_way()` before each statement until it has
-    once waited (storage/db.GiveWay)."""
+    """A write plan in one transaction, in the writer's thread; `give_way()` before each step until it has once
+    waited (storage/db.GiveWay)."""
     conn.execute("BEGIN IMMEDIATE")
-    waited = False
-
-    def execute(sql: str, params) -> int:
-        nonlocal waited
-        waited = waited or give_way()
-        return conn.execute(sql, params).rowcount
-
-    def fetch(sql: str, params) -> list:
-        nonlocal waited
-        waited = waited or give_way()
-        return conn.execute(sql, params).fetchall()
-
     try:
-        result = run_plan(plan, execute, fetch)
+        result = run_plan(plan, lambda sql, params: conn.execute(sql, params).rowcount,
+                          lambda sql, params: conn.execute(sql, params).fetchall(), give_way)
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:

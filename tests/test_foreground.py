@@ -1,5 +1,5 @@
 """Work nobody is waiting on gives way to the Slack requests being answered (daemon/core/foreground.py): a command's
-reply, a sync's page requests, decoding and writes, a write between two of its statements (on both backends), and
+reply, a sync's page requests, decoding and writes, a write before one of its steps (on both backends), and
 SQLite's checkpoint.
 Each waits at most Foreground.QUIET_LIMIT, so a stream of requests slows it and never stops it."""
 
@@ -62,18 +62,20 @@ async def test_a_sync_asks_xero_for_nothing_while_a_slack_request_is_answered(da
     assert emulator.api_calls(tenant)
 
 
-class HeldAtSecondInsert:
-    """A GiveWay (storage/db.py) that holds the write once its first insert is done: SQLite's writer thread calls
-    `quiet_blocking`, PostgreSQL's write `quiet` on the loop."""
+class HeldAtSecondStep:
+    """A GiveWay (storage/db.py) that holds a write before its second step (the plan's own work up to its second
+    statement, then that statement): SQLite's writer thread calls `quiet_blocking`, PostgreSQL's write `quiet` on
+    the loop."""
 
     def __init__(self) -> None:
-        self.writer: int | None = None  # the thread the plan runs in, once the first insert is done
+        self.writer: int | None = None  # the thread the plan runs in, as its first step tells
         self.entered, self.release = threading.Event(), threading.Event()
         self.calls: list[int] = []
 
     def _holds(self) -> bool:
-        self.calls.append(threading.get_ident())
-        return threading.get_ident() == self.writer and not self.entered.is_set()
+        me = threading.get_ident()
+        self.calls.append(me)
+        return me == self.writer and self.calls.count(me) == 2 and not self.entered.is_set()
 
     def quiet_blocking(self) -> bool:  # SQLite's writer (and checkpointer: not held)
         if self._holds():
@@ -88,28 +90,33 @@ class HeldAtSecondInsert:
         return False
 
 
-async def test_a_write_gives_way_between_two_of_its_statements(database_url):
-    held = HeldAtSecondInsert()
+async def test_a_write_gives_way_between_two_of_its_steps(database_url):
+    """A page's plan works out its keys before its first statement and between statements: the wait comes before
+    that work as well as before the statement it leads to."""
+    held = HeldAtSecondStep()
     db = open_database(database_url, give_way=held)
     await db.connect()
     try:
+        second_step: list[bool] = []
+
         def create():
             yield "CREATE TABLE t (x INTEGER)", ()
 
         def insert_two():
-            yield "INSERT INTO t VALUES (?)", (1,)
             held.writer = threading.get_ident()
+            yield "INSERT INTO t VALUES (?)", (1,)
+            second_step.append(True)  # the plan's own work before its second statement
             yield "INSERT INTO t VALUES (?)", (2,)
 
         await db.write(create)
         writing = asyncio.ensure_future(db.write(insert_two, gives_way=True))
-        assert await asyncio.to_thread(held.entered.wait, 10)  # before the second insert
-        assert not writing.done()
+        assert await asyncio.to_thread(held.entered.wait, 10)  # before the second step
+        assert not writing.done() and not second_step
         assert await db.fetchall("SELECT x FROM t") == []  # one row written, nothing committed: the write waits
         held.release.set()
         await asyncio.wait_for(writing, 10)
         assert [row["x"] for row in await db.fetchall("SELECT x FROM t ORDER BY x")] == [1, 2]
-        assert held.calls.count(held.writer) == 2  # before each statement until it has waited once
+        assert held.calls.count(held.writer) == 2  # before each step until it has waited once
         if db.dialect == "sqlite":
             assert threading.get_ident() not in held.calls  # in SQLite's threads, not on the loop
     finally:

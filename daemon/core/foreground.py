@@ -6,9 +6,9 @@ stream of requests slows it but never stops it:
 
 - the work after a command's acknowledgement (a status to build and post): 200 commands arriving together are
   all acknowledged first, instead of the first ones' replies taking the loop from the later ones' acknowledgements;
-- a sync: its next page request, the decoding of a large page, its next write; and a page's write, once, between
-  two of its statements (on PostgreSQL on the loop; on SQLite in its writer thread, `quiet_blocking`, as its WAL
-  checkpoint).
+- a sync: its next page request, the decoding of a large page, its next write; and a page's write, once, before
+  one of its steps (the plan's own work up to a statement, such as sorting a page's keys, and that statement: on
+  PostgreSQL on the loop; on SQLite in its writer thread, `quiet_blocking`, as its WAL checkpoint).
 
 A large first sync keeps both of a small machine's cores busy (Xero's answers decoded, the store written), and a
 burst of 200 `/xero status` shared them: acknowledged in 88-127 ms during a million-invoice first sync on SQLite
