@@ -94,12 +94,15 @@ async def test_the_audit_trail_can_be_turned_off(make_daemon, settings, emulator
 async def test_status_during_a_long_sync_shows_the_entity_pages_and_records_so_far(daemon, emulator, slack):
     tenant = (await connected(daemon, emulator, slack))[0]
     await reply(daemon, slack, "reset")  # the whole history again: Invoices is three pages of 1,000
-    held = await held_sync(daemon, emulator, tenant, page=3)  # Xero holds page 3 with a 429
+    # Xero holds page 2 with a 429. Pages 2 and 3 are asked for together, and a 429 holds the org's next calls, so
+    # page 3 may come or wait; either way it is written after page 2 (pages are stored in order): one page read.
+    # (Holding page 3 instead raced: page 2 was held too whenever page 3's 429 came back before page 2 was sent.)
+    held = await held_sync(daemon, emulator, tenant, page=2)
     status = await reply(daemon, slack, "status")
     run = await daemon.store.runs.latest(tenant)
     read = sum(p.records for p in run.progress.values())
-    assert read >= 2000 and run.progress["Invoices"].records == 2000
-    assert f"Syncing now: Invoices, 2 of 3 pages read; {read:,} records read so far." in status.shown
+    assert read > 1000 and run.progress["Invoices"].records == 1000
+    assert f"Syncing now: Invoices, 1 of 3 pages read; {read:,} records read so far." in status.shown
     assert field(status, "Next sync") == "running now" and "[Sync now]" not in status.shown
     await daemon.advance(31)
     await held
