@@ -106,14 +106,14 @@ async def run(emu: h.Emulator, args: argparse.Namespace) -> dict:
         await asyncio.sleep(max(0.0, latest_edit + OVERLAP + 1 - time.time()))
         settle = await timed_sync(app, emu, tenant)
         none = await timed_sync(app, emu, tenant)
-    # An incremental read asks from the watermark minus a 10 s overlap, so it also re-reads the record(s) at the
-    # watermark: 1,000 edited invoices come back as 1,001 records, i.e. two pages.
-    expected_some = {e: 1 for e in entities}
-    expected_some["Invoices"] = math.ceil((len(ids) + 1) / 1000)
+    # An incremental read asks from the watermark minus a 10 s overlap, so it may also re-read the record(s) dated
+    # within it: 1,000 edited invoices come back as 1,000 or 1,001 records, i.e. one page or two.
+    fewest = len(entities) - 1 + math.ceil(len(ids) / 1000)
+    most = len(entities) - 1 + math.ceil((len(ids) + 1) / 1000)
     return {"benchmark": "incremental_sync", "machine": h.machine(), "backend": h.backend_of(args.database_url), "first_sync_outcome": first.outcome,
             "first_sync_seconds": round(setup, 2), "edited_invoices": len(ids),
             "edit_seconds": round(edit_seconds, 2), "entities": len(entities),
-            "one_percent_changed": some, "expected_calls_one_percent": sum(expected_some.values()),
+            "one_percent_changed": some, "expected_calls_one_percent": [fewest, most],
             "settling_sync": settle,
             "nothing_changed": none, "expected_calls_nothing_changed": len(entities),
             "pacing": "lifted (per-org and app minute budgets off), as in benchmark 1"}
@@ -123,9 +123,10 @@ def show(r: dict) -> None:
     some, none = r["one_percent_changed"], r["nothing_changed"]
     print(f"incremental sync of the large org (first sync {r['first_sync_seconds']:.1f} s, {r['first_sync_outcome']})")
     print(f"  {r['edited_invoices']:,} invoices edited through the control API in {r['edit_seconds']:.1f} s")
+    expected = "-".join(str(n) for n in sorted(set(r["expected_calls_one_percent"])))
     print(f"  1% changed:      {some['wall_seconds'] * 1000:7.0f} ms  {some['api_calls']} API calls"
-          f" (expected {r['expected_calls_one_percent']}: one per entity, Invoices"
-          f" {some['api_calls_by_entity'].get('Invoices')} pages for {r['edited_invoices']:,} + the overlap record)"
+          f" (expected {expected}: one per entity, Invoices {some['api_calls_by_entity'].get('Invoices')} pages"
+          f" for {r['edited_invoices']:,} edited and any record dated within the overlap)"
           f"  changed {_nonzero(some['changed'])}  {some['outcome']}")
     ok = none["api_calls"] == r["expected_calls_nothing_changed"] and all(
         n == 1 for n in none["api_calls_by_entity"].values())
