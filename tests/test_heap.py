@@ -25,7 +25,7 @@ async def test_settle_freezes_start_up_and_still_collects_cycles():
             a.peer, b.peer = b, a
             weakref.finalize(a, collected.append, i)
         assert collected  # freed by the collector, which ran on its own
-        assert collected[0] < heap.YOUNG  # within YOUNG more objects of the first cycle
+        assert collected[0] < heap.YOUNG  # the first collection came within YOUNG pairs
     finally:
         gc.unfreeze()
         gc.set_threshold(*threshold)

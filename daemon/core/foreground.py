@@ -13,8 +13,10 @@ stream of requests slows it but never stops it:
 A large first sync keeps both of a small machine's cores busy (Xero's answers decoded, the store written), and a
 burst of 200 `/xero status` shared them: acknowledged in 88-127 ms during a million-invoice first sync on SQLite
 against 45-60 ms on an idle daemon. Giving way: p99 88-99 ms in four runs of five (113 in the fifth), most bursts
-60-80 ms, the sync as fast as before (bench/slack_load.py). A write gives way at most once (storage/db.GiveWay), so a request that
-itself writes (the Home tab's Reset window) and meets a sync's write waiting here waits at most QUIET_LIMIT more.
+60-80 ms, the sync as fast as before (bench/slack_load.py; on a faster machine, with the write's wait before its
+own work too: 60-79 ms on SQLite, 62-76 on PostgreSQL). A write gives way at most once (storage/db.GiveWay), so a
+request that itself writes (the Home tab's Reset window) and meets a sync's write waiting here waits at most
+QUIET_LIMIT more.
 """
 
 from __future__ import annotations
