@@ -16,10 +16,10 @@ from storage.db import Database, Query, Statement, Tx, within
 # Records are stored in `record_rows` (migration 0020), keyed compactly: the set they belong to (`record_sets`: one
 # row per org and entity, an integer id) and the Xero id, as its 16 bytes when it is a UUID (`uid`; Xero's ids are,
 # but for a few entities keyed by a code, held as text in `tid`). The key index of a million-invoice org is then
-# ~40 MB instead of ~140 MB of three text columns, and stays in the writer's cache: each page's thousand random
-# UUIDs used to land on a thousand uncached pages of the key index, and a first sync slowed as the store grew
-# (bench/scaling.py). `records` is a view with today's columns (tenant_id, entity, xero_id, status, updated_ms,
-# deleted, data, synced_at, seq) for every reader; writes and keyed reads go to `record_rows` here.
+# ~40 MB instead of ~140 MB of three text columns, small enough to stay cached (by SQLite, then the OS): each
+# page's thousand random UUIDs used to land on a thousand uncached pages of the key index, and a first sync slowed
+# as the store grew (bench/scaling.py). `records` is a view with today's columns (tenant_id, entity, xero_id,
+# status, updated_ms, deleted, data, synced_at, seq) for every reader; writes and keyed reads go to `record_rows`.
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")  # as Xero writes them
 
 _SET = "INSERT INTO record_sets (tenant_id, entity, held) VALUES (?, ?, 0) ON CONFLICT (tenant_id, entity) DO NOTHING"

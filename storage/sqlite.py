@@ -21,15 +21,17 @@ log = structlog.get_logger(__name__)
 
 # page_size only takes effect on a new database file (before WAL is switched on): 16 KB pages hold a 1-2 KB record
 # JSON several to a page (4 KB and 64 KB pages were measured too: no faster). cache_size: 16 MB per connection
-# instead of 2 MB; the writer's is larger (WRITER).
+# instead of 2 MB (the writer's too: WRITER).
 PRAGMAS = ("PRAGMA page_size=16384", "PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA synchronous=NORMAL",
            "PRAGMA busy_timeout=5000", "PRAGMA cache_size=-16384")
-# The writer's page cache: the key index of a million-invoice org (~40 MB: storage/records.py) stays in it, so a
-# page's thousand random UUIDs find their index pages cached. It fills only as the store grows. The writer does
+# The writer's page cache is the 16 MB every connection has. It was 48 MB, to keep the key index of a
+# million-invoice org (~40 MB: storage/records.py) cached for a page's thousand random UUIDs; since a write's rows
+# go in key order, a 1M first sync runs as fast with 16 MB as with 48 (bench/full_sync.py: 38,369 records/s against
+# 38,239-38,819, the same 36 s of CPU) and peaks 35 MB lower (116 + 45 MB against 150 + 46). The writer does
 # not checkpoint the WAL into the database itself (the checkpointer does: `_checkpoint`) unless the WAL passes
 # 8,192 pages (128 MB) meanwhile: a page's random keys dirty hundreds of index pages, so with SQLite's 1,000 it
 # checkpointed (and synced) after nearly every page, writing the same index pages again each time.
-WRITER = ("PRAGMA cache_size=-49152", "PRAGMA wal_autocheckpoint=8192")
+WRITER = ("PRAGMA wal_autocheckpoint=8192",)
 # A third connection copies the WAL into the database (PASSIVE: beside the writer, never blocking it) after each
 # write of records (`write`) that finds it idle, so the copying runs on another core instead of inside the
 # writer's commits: in a first sync of a million invoices it was a fifth of the writer's time (bench/full_sync.py
