@@ -9,10 +9,11 @@ The emulator runs in its own process and the daemon in this one, exactly as in b
 backlog `xero-syncd run` uses). The commands come from a third process (this script with --fire), so the load
 generator's own work neither shares the daemon's event loop nor counts as its CPU: it signs every request as Slack
 does (v0 HMAC-SHA256 with the signing secret), opens 200 connections at once to POST /slack/events (plain
-sockets in one selectors loop), and receives the answers on its own response_url server. Ack latency is connect started -> the
-whole HTTP response read (Slack's 3-second budget); reply latency is burst start -> the status answer posted to
-response_url. Bursts start once the sync is writing invoices and repeat while it runs; `--idle-bursts` more run
-after it, against the whole org stored on an idle daemon (with --invoices 1000000: the million-invoice org).
+sockets in one selectors loop), and receives the answers on its own response_url server. Ack latency is connect
+started -> the whole HTTP response read (Slack's 3-second budget); reply latency is burst start -> the status
+answer posted to response_url. Bursts start once the sync is writing invoices and repeat while it runs;
+`--idle-bursts` more run after it, against the whole org stored on an idle daemon (with --invoices 1000000: the
+million-invoice org).
 Prints p50 / p99 / max and writes bench/results/slack_load.json.
 """
 
