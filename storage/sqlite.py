@@ -128,7 +128,7 @@ class SqliteDatabase:
         async with self._lock:
             # aiosqlite runs every call as a function on its thread; `_execute` queues one (as its own methods do).
             result = await writer._execute(_in_transaction, writer._conn, plan,
-                                           self._give_way if gives_way else _carry_on)
+                                           self._give_way if gives_way else None)
         self._checkpoint()
         return result
 
@@ -173,9 +173,9 @@ def _carry_on() -> bool:
     return False
 
 
-def _in_transaction(conn: sqlite3.Connection, plan: Plan[T], give_way: Callable[[], bool]) -> T:
+def _in_transaction(conn: sqlite3.Connection, plan: Plan[T], give_way: Callable[[], bool] | None) -> T:
     """A write plan in one transaction, in the writer's thread; `give_way()` before each step until it has once
-    waited (storage/db.GiveWay)."""
+    waited (storage/db.GiveWay; None for a write that does not give way, as PostgreSQL's `write` passes)."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         result = run_plan(plan, lambda sql, params: conn.execute(sql, params).rowcount,
